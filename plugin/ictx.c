@@ -1,0 +1,1 @@
+/* ictx.c - (being written) */

@@ -1,0 +1,62 @@
+/* input.h - bytes from auditd (stdin) into auparse; whole events out.
+ *
+ * Framing:
+ *  - string: one record per line, an optional `node=` prefix, an optional
+ *    \x1d and enrichment after the fields. Partial lines are kept until the
+ *    rest arrives. A line longer than INPUT_MAX_LINE is dropped (counted
+ *    and logged with its first bytes); the next line is read normally.
+ *  - binary: 16-byte struct audit_dispatcher_header frames (native byte
+ *    order). ver 0 (AUDISP_PROTOCOL_VER) carries the raw kernel text, whose
+ *    type comes from hdr.type; ver 1 (AUDISP_PROTOCOL_VER2) a formatted
+ *    line. Frames are 16 + 8970 bytes (auditd <= 4.1.0) or 16 + hdr.size
+ *    (>= 4.1.1); which one is detected from the stream and then kept.
+ *    A header that cannot be valid makes the reader resynchronise on the
+ *    next plausible header (counted, logged).
+ * Events are assembled by the auparse feed API and handed to the callback
+ * one by one, with auparse positioned on the event.
+ *
+ * Owner: the reader thread. Not thread-safe (auparse is not). */
+#ifndef ZR_INPUT_H
+#define ZR_INPUT_H
+
+#include <auparse.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define INPUT_MAX_LINE (1024 * 1024)
+#define INPUT_BINARY_FIXED 8970 /* MAX_AUDIT_MESSAGE_LENGTH */
+
+typedef void (*input_event_fn)(auparse_state_t *au, void *arg);
+
+struct input_stats {
+	uint64_t bytes;      /* read from auditd */
+	uint64_t records;    /* lines/frames handed to auparse */
+	uint64_t events;     /* events delivered to the callback */
+	uint64_t overlong;   /* lines/frames dropped for size */
+	uint64_t bad_frames; /* binary headers that could not be valid */
+	uint64_t rejected;   /* records auparse refused */
+};
+
+struct input;
+
+/* NULL on ENOMEM. */
+struct input *input_new(enum config_format fmt, input_event_fn cb, void *arg);
+void input_free(struct input *in);
+
+/* Feed n bytes as read from stdin. Calls the callback for every event that
+ * completes. Never fails: bad input is counted and logged. */
+void input_feed(struct input *in, const char *p, size_t n);
+
+/* Age pending events: call at least once a second. Completes events that
+ * have waited long enough (auparse's end-of-event timeout, set to 1 s). */
+void input_age(struct input *in);
+
+/* Force every pending event out (EOF, SIGHUP, SIGTERM). A partial last
+ * line is fed as a whole record. */
+void input_flush(struct input *in);
+
+const struct input_stats *input_stats(const struct input *in);
+
+#endif

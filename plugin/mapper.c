@@ -1,0 +1,1 @@
+/* mapper.c - (being written) */
