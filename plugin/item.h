@@ -105,8 +105,14 @@ int item_list_add_str(struct item_list *l, const char *p, size_t n, struct item_
  * pointer: the array may move as it grows. */
 long item_list_new_item(struct item_list *l);
 
-/* Append a data field to the last item. 0 or -1 (ENOMEM). */
+/* Append a data field to the last item (there must be one). 0 or -1
+ * (ENOMEM). */
 int item_list_add_field(struct item_list *l, uint32_t type, const char *p, size_t n);
+
+/* Append a data field whose value is a string already in the list (the
+ * mapper repeats an event's timestamp relocates this way without copying
+ * them again). 0 or -1 (ENOMEM). */
+int item_list_add_field_str(struct item_list *l, uint32_t type, struct item_str s);
 
 /* The i-th data field of item it. */
 static inline const struct item_field *item_field_at(const struct item_list *l,
