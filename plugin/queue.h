@@ -1,0 +1,128 @@
+/* queue.h - the hand-over between the reader and the sender: encoded events
+ * that were read from auditd and not yet settled.
+ *
+ * Threads. The plugin runs two threads. The reader (main thread) reads
+ * stdin, maps every audit event to items, encodes each item once
+ * (qevent_new) and pushes the event here. The sender thread takes events
+ * out, sends them and frees them when every item is settled. This queue
+ * (one mutex, one condition variable, one eventfd) is the only structure
+ * the two threads share.
+ *
+ * Bound. The queue holds at most `limit` events counted from push until
+ * the sender releases them (queue_release), so events the sender holds in
+ * flight count too and memory stays bounded by q_depth events whatever the
+ * network does. queue_push never blocks: auditd stalls every plugin when
+ * one does not read, so a full queue drops the new event and counts it.
+ * The drop policy lives in queue_push alone (a disk spool will replace it).
+ *
+ * Owner: created by main; queue_push/queue_close/queue_set_limit from the
+ * reader; queue_pop/queue_release/queue_wake_fd from the sender;
+ * queue_stats from anyone. All functions are thread-safe. */
+#ifndef ZR_QUEUE_H
+#define ZR_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "item.h"
+
+/* One encoded item of a queued event. */
+struct qitem {
+	uint32_t tag;     /* ItemTag sent with it */
+	uint32_t der_off; /* its DER Item in the event's data */
+	uint32_t der_len;
+	uint32_t res_off;  /* its Resource (NUL-terminated) in the data, for messages */
+	uint32_t serial;   /* Linux event serial, for messages */
+	uint16_t attempts; /* sends that ended without a verdict; sender-owned */
+	uint8_t settled;   /* 1 once the sender is done with it; sender-owned */
+};
+
+/* One audit event: a single allocation holding the header, the items and
+ * their bytes. next and unsettled belong to whoever holds the event (the
+ * queue, then the sender). */
+struct qevent {
+	struct qevent *next;
+	uint32_t nitems;
+	uint32_t unsettled; /* items not yet settled (sender) */
+	size_t bytes;       /* sum of der_len */
+	struct qitem items[];
+	/* followed by the data bytes: see qevent_data() */
+};
+
+static inline const unsigned char *qevent_data(const struct qevent *e)
+{
+	return (const unsigned char *)&e->items[e->nitems];
+}
+
+static inline const unsigned char *qitem_der(const struct qevent *e, const struct qitem *it)
+{
+	return qevent_data(e) + it->der_off;
+}
+
+static inline const char *qitem_resource(const struct qevent *e, const struct qitem *it)
+{
+	return (const char *)qevent_data(e) + it->res_off;
+}
+
+/* Encode every item of l (ItemTags from *tag onwards via ictx_next_tag;
+ * *tag is left at the last tag used) into one new event. scratch is a
+ * buffer the caller reuses so the hot path does not grow a new one.
+ * NULL when l is empty or on ENOMEM/encoder failure (errno set). */
+struct qevent *qevent_new(const struct item_list *l, uint32_t *tag, struct buf *scratch);
+void qevent_free(struct qevent *e);
+
+struct queue_stats {
+	uint64_t pushed;  /* events accepted */
+	uint64_t items;   /* items in accepted events */
+	uint64_t dropped; /* events refused because the queue was full */
+	uint64_t dropped_items;
+	uint64_t released; /* events the sender has let go */
+	size_t queued;     /* events waiting in the queue now */
+	size_t held;       /* pushed and not yet released (queued + at the sender) */
+	size_t high_water; /* largest held seen */
+	size_t limit;
+	bool closed;
+};
+
+struct queue;
+
+/* limit = events (q_depth), at least 1. NULL on failure (errno). */
+struct queue *queue_new(size_t limit);
+/* Frees the events still queued; call after the sender has stopped. */
+void queue_free(struct queue *q);
+
+/* Hand e over. true when queued; false when the queue is full or closed:
+ * then e was freed and counted as dropped. Never blocks. */
+bool queue_push(struct queue *q, struct qevent *e);
+
+/* No more pushes (EOF, SIGTERM): wakes a waiting sender. */
+void queue_close(struct queue *q);
+
+/* Change the bound (SIGHUP). Events already held are kept. */
+void queue_set_limit(struct queue *q, size_t limit);
+
+/* Take the oldest event, waiting at most timeout_ms (0 = do not wait,
+ * < 0 = until an event arrives or the queue is closed). NULL when none. */
+struct qevent *queue_pop(struct queue *q, int timeout_ms);
+
+/* The sender is done with n events it popped (settled, dropped or given
+ * up): they no longer count against the bound. */
+void queue_release(struct queue *q, size_t n);
+
+/* Closed and empty: nothing more will ever come out. */
+bool queue_finished(struct queue *q);
+
+/* A file descriptor that becomes readable when an event arrives in an
+ * empty queue or the queue is closed, for a sender that also polls a
+ * socket. queue_pop clears it. */
+int queue_wake_fd(const struct queue *q);
+
+/* Pop and free everything still queued (at exit); adds the counts to
+ * *events and *items. */
+void queue_discard(struct queue *q, uint64_t *events, uint64_t *items);
+
+void queue_stats(struct queue *q, struct queue_stats *st);
+
+#endif
