@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include "session.h"
@@ -141,6 +142,19 @@ static int bind_wait(struct session *s, int msgid, double seconds, char *err, si
 	return code;
 }
 
+/* libldap writes requests on a blocking socket: a server that stops
+ * reading would block the sender in send() with no deadline. A send
+ * timeout turns that into EAGAIN, which libldap handles by finishing the
+ * write later, and the request deadline then catches the dead server. */
+static void limit_send_wait(struct session *s, unsigned seconds)
+{
+	struct timeval tv = {.tv_sec = seconds};
+	int fd = session_fd(s);
+
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 /* Result codes that mean "these credentials will not do", as opposed to a
  * server that is temporarily unable to answer. */
 static bool bind_refused(int code)
@@ -190,8 +204,10 @@ enum session_status session_open(struct session *s, const struct session_opts *o
 	}
 	rc = bind_wait(s, msgid, limit, err, errlen);
 	*ldap_code = rc;
-	if (rc == LDAP_SUCCESS)
+	if (rc == LDAP_SUCCESS) {
+		limit_send_wait(s, o->timeout);
 		return SESSION_OK;
+	}
 	session_close(s);
 	return bind_refused(rc) ? SESSION_REJECTED : SESSION_FAILED;
 }

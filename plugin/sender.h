@@ -1,0 +1,103 @@
+/* sender.h - the delivery thread: batches queued items into ICTX requests,
+ * keeps several requests in flight on one LDAP session, reads the
+ * per-item outcomes and decides what each one means.
+ *
+ * Threads. The sender runs in its own thread and owns the LDAP session
+ * exclusively (libldap handles are not shared between threads). libldap's
+ * connect, bind and TLS handshakes block; running them here means the
+ * reader never waits for the network, because auditd stalls every plugin
+ * when one stops reading. The queue is the only data the threads share;
+ * the few control fields below (reload, stop, statistics) sit behind the
+ * sender's own mutex.
+ *
+ * Batching. Items go out in requests of at most batch_items items and
+ * about batch_bytes bytes; a request leaves when full, when linger_ms has
+ * passed since its first item was taken, or at once while draining. The
+ * items of one event stay in one request unless the event alone exceeds a
+ * batch. Up to `window` requests are in flight; responses are matched by
+ * LDAP message id and outcomes by ItemTag.
+ *
+ * Delivery is at least once: when a connection is lost or a request gets
+ * no answer within `timeout` seconds, every request in flight goes back to
+ * the front of the pending work, in its original order, and is sent again
+ * after reconnecting, so the server may see an item twice. Nothing is
+ * dropped for a network problem; items are dropped only for a per-item
+ * verdict (VAL_ERR, ENC_ERR, or RACROUTE/INTERNAL_ERR/no answer after
+ * SENDER_MAX_ATTEMPTS), each counted and logged.
+ *
+ * Outcome policy (mapping.md, Outcomes) is decided in one function,
+ * sender.c: judge(). */
+#ifndef ZR_SENDER_H
+#define ZR_SENDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "queue.h"
+
+/* Sends of one item that end without a verdict (RACROUTE, INTERNAL_ERR,
+ * missing from the response, malformed response) before it is dropped. */
+#define SENDER_MAX_ATTEMPTS 3
+
+/* Items settled (the server decided; nothing more to do). */
+enum sender_settled {
+	SETTLED_SUCCESS,      /* 0: written */
+	SETTLED_WARNINGMODE,  /* 2: written, profile in WARNING mode */
+	SETTLED_NOTREQ,       /* 3: RACF chose not to write it */
+	SETTLED_UNDETERMINED, /* 4: no profile covers it */
+	SETTLED_N
+};
+
+/* Items dropped, by reason. */
+enum sender_dropped {
+	DROPPED_VAL_ERR,   /* 16 */
+	DROPPED_ENC_ERR,   /* 20 */
+	DROPPED_RACROUTE,  /* 12, after SENDER_MAX_ATTEMPTS */
+	DROPPED_INTERNAL,  /* 100, after SENDER_MAX_ATTEMPTS */
+	DROPPED_NO_ANSWER, /* missing/malformed/LDAP error, after SENDER_MAX_ATTEMPTS */
+	DROPPED_UNKNOWN,   /* a MajorCode this plugin does not know (or 28) */
+	DROPPED_N
+};
+
+struct sender_stats {
+	uint64_t requests;   /* extended operations sent */
+	uint64_t items_sent; /* items in them (a resent item counts again) */
+	uint64_t responses;  /* responses received */
+	uint64_t resent;     /* items put back for another try */
+	uint64_t connects;   /* successful binds */
+	uint64_t connection_losses;
+	uint64_t settled[SETTLED_N];
+	uint64_t dropped[DROPPED_N];
+	uint64_t undelivered; /* items still held when the sender stopped */
+	bool connected;
+	bool paused; /* a server-side setup error holds delivery */
+};
+
+const char *sender_settled_name(enum sender_settled i);
+const char *sender_dropped_name(enum sender_dropped i);
+
+struct sender;
+
+/* Takes a copy of c (connection and delivery keys). NULL on ENOMEM. */
+struct sender *sender_new(const struct config *c, struct queue *q);
+/* Start the thread (all signals blocked in it). 0 or an errno value. */
+int sender_start(struct sender *s);
+
+/* New settings (SIGHUP). When server, port, user, password or timeout
+ * changed the sender reconnects (requests in flight are resent); in any
+ * case a back-off wait in progress is cut short so an administrator's fix
+ * is tried at once. */
+void sender_reload(struct sender *s, const struct config *c);
+
+/* Deliver what is left (the caller has closed the queue) for at most
+ * seconds, then stop and join the thread. Items not settled by then are
+ * counted as undelivered and freed. */
+void sender_stop(struct sender *s, unsigned seconds);
+
+void sender_stats(struct sender *s, struct sender_stats *st);
+
+/* After sender_stop (or when never started). Wipes the password copy. */
+void sender_free(struct sender *s);
+
+#endif
