@@ -20,6 +20,9 @@ void buf_free(struct buf *b);
 /* Make room for at least extra more bytes after len. */
 int buf_reserve(struct buf *b, size_t extra);
 int buf_append(struct buf *b, const void *p, size_t n);
-static inline void buf_reset(struct buf *b) { b->len = 0; }
+static inline void buf_reset(struct buf *b)
+{
+	b->len = 0;
+}
 
 #endif

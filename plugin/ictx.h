@@ -14,11 +14,11 @@
 #include "buf.h"
 #include "item.h"
 
-#define ICTX_REQUEST_OID "1.3.18.0.2.12.68"
-#define ICTX_RESPONSE_OID "1.3.18.0.2.12.69"
+#define ICTX_REQUEST_OID     "1.3.18.0.2.12.68"
+#define ICTX_RESPONSE_OID    "1.3.18.0.2.12.69"
 #define ICTX_REQUEST_VERSION 1
-#define ICTX_ITEM_VERSION 1
-#define ICTX_TAG_MAX 0x7fffffffU
+#define ICTX_ITEM_VERSION    1
+#define ICTX_TAG_MAX         0x7fffffffU
 
 /* MajorCode values (ictx-protocol.md 6.3). */
 enum ictx_major {
@@ -50,7 +50,7 @@ uint32_t ictx_next_tag(uint32_t prev);
 /* Append the DER encoding of item it of list l, with ItemTag tag, to out.
  * 0, or -1 (ENOMEM or an encoder failure). */
 int ictx_encode_item(const struct item_list *l, const struct item *it, uint32_t tag,
-		     struct buf *out);
+                     struct buf *out);
 
 /* Replace out with a RequestValue wrapping len bytes of concatenated,
  * already-encoded Items. version is normally ICTX_REQUEST_VERSION. */
@@ -76,7 +76,7 @@ void ictx_response_free(struct ictx_response *r);
 /* Decode a response value. 0 on success; -1 with a message in err (what
  * was wrong and at which byte offset) when the bytes are not a well-formed
  * Response. Trailing bytes after the Response are an error. */
-int ictx_decode_response(const unsigned char *der, size_t len, struct ictx_response *out,
-			 char *err, size_t errlen);
+int ictx_decode_response(const unsigned char *der, size_t len, struct ictx_response *out, char *err,
+                         size_t errlen);
 
 #endif

@@ -22,6 +22,7 @@ void item_list_free(struct item_list *l)
 	free(l->items);
 	free(l->fields);
 	free(l->text);
+	buf_free(&l->scratch);
 	item_list_init(l);
 }
 

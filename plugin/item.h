@@ -21,9 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ITEM_LINK_LEN 8
-#define ITEM_CLASS_MAX 8
-#define ITEM_RESOURCE_MAX 240
+#include "buf.h"
+
+#define ITEM_LINK_LEN      8
+#define ITEM_CLASS_MAX     8
+#define ITEM_RESOURCE_MAX  240
 #define ITEM_LOGSTRING_MAX 200
 
 /* Event codes (ictx-protocol.md 8.2). */
@@ -85,6 +87,9 @@ struct item_list {
 	size_t nfields, fields_cap;
 	char *text;
 	size_t text_len, text_cap;
+	struct buf scratch; /* the mapper's working memory (escaping); kept
+	                     * with the list so it is reused, not allocated,
+	                     * per field */
 };
 
 void item_list_init(struct item_list *l);
@@ -98,15 +103,16 @@ static inline const char *item_text(const struct item_list *l, struct item_str s
 	return l->text + s.off;
 }
 
-/* Copy n bytes into the text buffer (adds a NUL). 0 or -1 (ENOMEM). */
+/* Copy n bytes into the text buffer (adds a NUL). 0 or -1 (ENOMEM). The
+ * buffer may move: p must not point into the list's own text. */
 int item_list_add_str(struct item_list *l, const char *p, size_t n, struct item_str *out);
 
 /* Append a zeroed item; returns its index, or -1 (ENOMEM). Index, not a
  * pointer: the array may move as it grows. */
 long item_list_new_item(struct item_list *l);
 
-/* Append a data field to the last item (there must be one). 0 or -1
- * (ENOMEM). */
+/* Append a data field to the last item. 0, or -1 with errno ENOMEM, or
+ * EINVAL when the list has no item yet. */
 int item_list_add_field(struct item_list *l, uint32_t type, const char *p, size_t n);
 
 /* Append a data field whose value is a string already in the list (the
@@ -116,7 +122,7 @@ int item_list_add_field_str(struct item_list *l, uint32_t type, struct item_str 
 
 /* The i-th data field of item it. */
 static inline const struct item_field *item_field_at(const struct item_list *l,
-						     const struct item *it, uint32_t i)
+                                                     const struct item *it, uint32_t i)
 {
 	return &l->fields[it->first_field + i];
 }

@@ -1,1 +1,543 @@
-/* mapper.c - (being written) */
+/* mapper.c - one Linux audit event -> remote audit items, per shared/spec/mapping.md. */
+#include "mapper.h"
+
+#include <errno.h>
+#include <libaudit.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+
+#define MAP_DEFAULT_CLASS        "@LINUX"
+#define MAP_DEFAULT_FIELD_LENGTH 1024
+#define MAP_DEFAULT_ITEM_BYTES   30000
+/* DER bytes a DataField adds around its value, at most: SEQUENCE tag and a
+ * length of up to 4 bytes, INTEGER 113/114 (3 bytes), IA5String tag and
+ * length. */
+#define MAP_FIELD_OVERHEAD_MAX 13
+/* The shortest part a split relocate carries: one \xHH escape. */
+#define MAP_MIN_PART 4
+
+void map_opts_default(struct map_opts *o)
+{
+	o->class_name = MAP_DEFAULT_CLASS;
+	o->hostname = NULL;
+	o->event_code = MAP_EVENT_AUTHORIZATION;
+	o->violation = MAP_VIOLATION_NEVER;
+	o->link = MAP_LINK_SERIAL_TIME;
+	o->max_field_length = MAP_DEFAULT_FIELD_LENGTH;
+	o->max_item_bytes = MAP_DEFAULT_ITEM_BYTES;
+}
+
+/* The by_type table (event_code = by_type). One place, so the man page can
+ * be written from it; a type not listed is 2 (authorization). */
+static const struct {
+	const char *type;
+	int code;
+} map_type_codes[] = {
+        /* 1 authentication: logins, PAM authentication and sessions. */
+        {"USER_AUTH", 1},
+        {"GRP_AUTH", 1},
+        {"USER_LOGIN", 1},
+        {"USER_LOGOUT", 1},
+        {"LOGIN", 1},
+        {"USER_START", 1},
+        {"USER_END", 1},
+        {"USER_ERR", 1},
+        {"CRED_ACQ", 1},
+        {"CRED_REFR", 1},
+        {"CRED_DISP", 1},
+        {"ANOM_LOGIN_FAILURES", 1},
+        {"ANOM_LOGIN_TIME", 1},
+        {"ANOM_LOGIN_SESSIONS", 1},
+        {"ANOM_LOGIN_ACCT", 1},
+        {"ANOM_LOGIN_LOCATION", 1},
+        /* 3 authorization mapping: a user takes another security role. */
+        {"USER_ROLE_CHANGE", 3},
+        /* 4 key management. */
+        {"CRYPTO_KEY_USER", 4},
+        {"CRYPTO_SESSION", 4},
+        {"CRYPTO_IKE_SA", 4},
+        {"CRYPTO_IPSEC_SA", 4},
+        {"CRYPTO_PARAM_CHANGE_USER", 4},
+        {"MAC_IPSEC_ADDSA", 4},
+        {"MAC_IPSEC_DELSA", 4},
+        /* 5 policy management: audit rules, MAC policy, firewall, labels. */
+        {"CONFIG_CHANGE", 5},
+        {"FEATURE_CHANGE", 5},
+        {"NETFILTER_CFG", 5},
+        {"MAC_POLICY_LOAD", 5},
+        {"MAC_STATUS", 5},
+        {"MAC_CONFIG_CHANGE", 5},
+        {"USER_MAC_POLICY_LOAD", 5},
+        {"USER_MAC_CONFIG_CHANGE", 5},
+        {"MAC_UNLBL_ALLOW", 5},
+        {"MAC_UNLBL_STCADD", 5},
+        {"MAC_UNLBL_STCDEL", 5},
+        {"MAC_CIPSOV4_ADD", 5},
+        {"MAC_CIPSOV4_DEL", 5},
+        {"MAC_MAP_ADD", 5},
+        {"MAC_MAP_DEL", 5},
+        {"MAC_CALIPSO_ADD", 5},
+        {"MAC_CALIPSO_DEL", 5},
+        {"MAC_IPSEC_ADDSPD", 5},
+        {"MAC_IPSEC_DELSPD", 5},
+        {"FS_RELABEL", 5},
+        /* 6 administrator configuration: daemons, run level, clock, software. */
+        {"DAEMON_CONFIG", 6},
+        {"USYS_CONFIG", 6},
+        {"SYSTEM_RUNLEVEL", 6},
+        {"TIME_ADJNTPVAL", 6},
+        {"TIME_INJOFFSET", 6},
+        {"SOFTWARE_UPDATE", 6},
+        /* 7 administrator action: accounts, groups, roles. */
+        {"ADD_USER", 7},
+        {"DEL_USER", 7},
+        {"USER_MGMT", 7},
+        {"USER_CHAUTHTOK", 7},
+        {"ACCT_LOCK", 7},
+        {"ACCT_UNLOCK", 7},
+        {"ADD_GROUP", 7},
+        {"DEL_GROUP", 7},
+        {"GRP_MGMT", 7},
+        {"GRP_CHAUTHTOK", 7},
+        {"ROLE_ASSIGN", 7},
+        {"ROLE_REMOVE", 7},
+        {"ROLE_MODIFY", 7},
+};
+
+int map_event_code_for_type(const char *type_name)
+{
+	if (type_name) {
+		for (size_t i = 0; i < sizeof(map_type_codes) / sizeof(map_type_codes[0]); i++)
+			if (strcmp(map_type_codes[i].type, type_name) == 0)
+				return map_type_codes[i].code;
+	}
+	return ITEM_EVENT_AUTHORIZATION;
+}
+
+const char *map_type_table_entry(size_t i, int *code)
+{
+	if (i >= sizeof(map_type_codes) / sizeof(map_type_codes[0]))
+		return NULL;
+	*code = map_type_codes[i].code;
+	return map_type_codes[i].type;
+}
+
+int map_escape(const char *p, size_t n, struct buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (n > (SIZE_MAX - 1) / 4) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* Worst case up front, so the loop below has no checks. */
+	if (buf_reserve(out, n * 4 + 1) < 0)
+		return -1;
+	unsigned char *d = out->data + out->len;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '\\') {
+			*d++ = '\\';
+			*d++ = '\\';
+		} else if (c >= 0x20 && c <= 0x7e) {
+			*d++ = c;
+		} else {
+			*d++ = '\\';
+			*d++ = 'x';
+			*d++ = (unsigned char)hex[c >> 4];
+			*d++ = (unsigned char)hex[c & 15];
+		}
+	}
+	*d = '\0';
+	out->len = (size_t)(d - out->data);
+	return 0;
+}
+
+/* Length of the escape unit at s[i]: 4 for \xHH, 2 for \\, else 1. */
+static size_t esc_unit(const char *s, size_t i, size_t len)
+{
+	if (s[i] != '\\' || i + 1 >= len)
+		return 1;
+	size_t u = s[i + 1] == 'x' ? 4 : 2;
+	return i + u <= len ? u : len - i;
+}
+
+/* The longest prefix of escaped s (len bytes) of at most max bytes that
+ * does not end inside an escape. */
+static size_t esc_cut(const char *s, size_t len, size_t max)
+{
+	size_t i = 0;
+	while (i < len) {
+		size_t u = esc_unit(s, i, len);
+		if (i + u > max)
+			break;
+		i += u;
+	}
+	return i;
+}
+
+static size_t der_len_size(size_t n)
+{
+	size_t k = 1;
+	if (n >= 0x80)
+		for (size_t v = n; v; v >>= 8)
+			k++;
+	return k;
+}
+
+/* DER size of DataField { INTEGER 113|114, IA5String of n bytes }. */
+static size_t der_field_size(size_t n)
+{
+	size_t inner = 3 + 1 + der_len_size(n) + n;
+	return 1 + der_len_size(inner) + inner;
+}
+
+/* The event time as ctime(3) prints it, without the newline. Formatted by
+ * hand: strftime's names follow LC_TIME, ctime's are always English. */
+static int format_ctime(time_t t, char *out, size_t outlen)
+{
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		return snprintf(out, outlen, "%lld", (long long)t);
+	return snprintf(out, outlen, "%s %s %2d %02d:%02d:%02d %lld", days[tm.tm_wday % 7],
+	                months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	                (long long)tm.tm_year + 1900);
+}
+
+/* State of one map_event call. */
+struct map_run {
+	auparse_state_t *au;
+	const struct map_opts *o;
+	struct item_list *l;
+	struct item proto;       /* copied into every item; resource set per record */
+	struct item_str head[2]; /* relocate 113 time, 114 msg=audit(...) */
+	size_t head_bytes;       /* DER size of the two head relocates */
+	size_t item_bytes;       /* DER size of the current item's relocates */
+	size_t field_limit;      /* longest relocate value we make */
+};
+
+/* What the first pass over the event decides once for all its items. */
+struct map_scan {
+	int qualifier;
+	int event;
+	bool found;             /* a record other than EOE exists */
+	const char *first_type; /* its type name (libaudit's static text), or
+	                         * NULL when libaudit has no name for it */
+	int first_type_num;
+};
+
+static int qualifier_of(const char *name, const char *value)
+{
+	if (!value)
+		return ITEM_QUAL_SUCCESS;
+	if (strcmp(name, "success") == 0)
+		return strcmp(value, "no") == 0 || strcmp(value, "0") == 0 ? ITEM_QUAL_FAIL
+		                                                           : ITEM_QUAL_SUCCESS;
+	return strcmp(value, "failed") == 0 || strcmp(value, "0") == 0 ? ITEM_QUAL_FAIL
+	                                                               : ITEM_QUAL_SUCCESS;
+}
+
+/* First pass: qualifier (first success=, else first res=, else info), the
+ * event code, the first record's type. */
+static void scan_event(auparse_state_t *au, const struct map_opts *o, struct map_scan *s)
+{
+	int res_q = -1, succ_q = -1;
+
+	s->qualifier = ITEM_QUAL_INFO;
+	s->event = ITEM_EVENT_AUTHORIZATION;
+	s->found = false;
+	s->first_type = NULL;
+	s->first_type_num = 0;
+	if (auparse_first_record(au) <= 0)
+		return;
+	do {
+		if (auparse_get_type(au) == AUDIT_EOE)
+			continue;
+		const char *tn = auparse_get_type_name(au);
+		if (!s->found) {
+			s->found = true;
+			s->first_type = tn;
+			s->first_type_num = auparse_get_type(au);
+		}
+		/* The first record whose type has its own code decides: the
+		 * SYSCALL record of a CONFIG_CHANGE event is policy too. */
+		if (o->event_code == MAP_EVENT_BY_TYPE && s->event == ITEM_EVENT_AUTHORIZATION)
+			s->event = map_event_code_for_type(tn);
+		if (succ_q >= 0 || auparse_first_field(au) <= 0)
+			continue;
+		do {
+			const char *name = auparse_get_field_name(au);
+			if (!name)
+				continue;
+			if (strcmp(name, "success") == 0) {
+				succ_q = qualifier_of(name, auparse_get_field_str(au));
+				break;
+			}
+			if (res_q < 0 && strcmp(name, "res") == 0)
+				res_q = qualifier_of(name, auparse_get_field_str(au));
+		} while (auparse_next_field(au) > 0);
+	} while (auparse_next_record(au) > 0);
+	s->qualifier = succ_q >= 0 ? succ_q : res_q >= 0 ? res_q : ITEM_QUAL_INFO;
+}
+
+/* Append the record type name to scratch: auparse's name, or UNKNOWN[n]
+ * when libaudit has no name for the number. */
+static int append_type_name(struct buf *sc, const char *tn, int num)
+{
+	char tmp[32];
+
+	if (tn)
+		return map_escape(tn, strlen(tn), sc);
+	int n = snprintf(tmp, sizeof(tmp), "UNKNOWN[%d]", num);
+	return map_escape(tmp, (size_t)n, sc);
+}
+
+/* LogString `Linux (<node>): type: <first type>`, cut at 200 characters
+ * on an escape boundary: it is a summary, the relocates carry everything. */
+static int make_logstring(struct map_run *r, const struct map_scan *s, const char *node)
+{
+	struct buf *sc = &r->l->scratch;
+
+	if (!node || !*node)
+		node = r->o->hostname && *r->o->hostname ? r->o->hostname : "unknown";
+	buf_reset(sc);
+	if (buf_append(sc, "Linux (", 7) < 0 || map_escape(node, strlen(node), sc) < 0 ||
+	    buf_append(sc, "): type: ", 9) < 0 ||
+	    append_type_name(sc, s->first_type, s->first_type_num) < 0)
+		return -1;
+	size_t n = esc_cut((const char *)sc->data, sc->len, ITEM_LOGSTRING_MAX);
+	return item_list_add_str(r->l, (const char *)sc->data, n, &r->proto.logstring);
+}
+
+/* Item fields shared by every item of the event, and the head relocates. */
+static int begin_event(struct map_run *r, const struct map_scan *s)
+{
+	const au_event_t *e = auparse_get_timestamp(r->au);
+	const struct map_opts *o = r->o;
+	char tmp[96];
+	uint32_t serial = (uint32_t)e->serial;
+	uint32_t secs = (uint32_t)((unsigned long long)e->sec & 0xffffffffU);
+
+	memset(&r->proto, 0, sizeof(r->proto));
+	for (int i = 0; i < 4; i++) {
+		r->proto.link[i] = (uint8_t)(serial >> (24 - 8 * i));
+		r->proto.link[4 + i] =
+		        o->link == MAP_LINK_SERIAL ? 0 : (uint8_t)(secs >> (24 - 8 * i));
+	}
+	r->proto.qualifier = (uint8_t)s->qualifier;
+	r->proto.violation =
+	        o->violation == MAP_VIOLATION_FAILURES && s->qualifier == ITEM_QUAL_FAIL;
+	r->proto.event = (uint8_t)s->event;
+	r->proto.serial = serial;
+
+	const char *cls = o->class_name ? o->class_name : MAP_DEFAULT_CLASS;
+	size_t clen = strnlen(cls, ITEM_CLASS_MAX);
+	if (item_list_add_str(r->l, cls, clen, &r->proto.class_name) < 0 ||
+	    make_logstring(r, s, e->host) < 0)
+		return -1;
+
+	int n = format_ctime(e->sec, tmp, sizeof(tmp));
+	if (item_list_add_str(r->l, tmp, (size_t)n, &r->head[0]) < 0)
+		return -1;
+	n = snprintf(tmp, sizeof(tmp), "msg=audit(%lld.%03u:%lu)", (long long)e->sec, e->milli,
+	             e->serial);
+	if (item_list_add_str(r->l, tmp, (size_t)n, &r->head[1]) < 0)
+		return -1;
+	r->head_bytes = der_field_size(r->head[0].len) + der_field_size(r->head[1].len);
+
+	/* A relocate never makes its item exceed max_item_bytes on its own:
+	 * the split length is capped by the room the head leaves. */
+	r->field_limit = o->max_field_length;
+	if (o->max_item_bytes > r->head_bytes + MAP_FIELD_OVERHEAD_MAX) {
+		size_t room = o->max_item_bytes - r->head_bytes - MAP_FIELD_OVERHEAD_MAX;
+		if (room < r->field_limit)
+			r->field_limit = room;
+	}
+	return 0;
+}
+
+/* Start an item: the event's shared fields, the record's resource, and the
+ * head relocates. Continuation items start the same way, so each SMF
+ * record stands alone (time and event id in every one). */
+static int start_item(struct map_run *r)
+{
+	long idx = item_list_new_item(r->l);
+	if (idx < 0)
+		return -1;
+	struct item *it = &r->l->items[idx];
+	uint32_t first = it->first_field;
+	*it = r->proto;
+	it->first_field = first;
+	it->nfields = 0;
+	if (item_list_add_field_str(r->l, ITEM_RELOC_TIMESTAMP, r->head[0]) < 0 ||
+	    item_list_add_field_str(r->l, ITEM_RELOC_OTHER, r->head[1]) < 0)
+		return -1;
+	r->item_bytes = r->head_bytes;
+	return 0;
+}
+
+/* Add one 114 relocate (p is in scratch, not in the list's text),
+ * continuing in a new item when this one would exceed max_item_bytes. An
+ * item always takes at least one relocate beyond its head, so mapping
+ * makes progress whatever the limits. */
+static int emit_field(struct map_run *r, const unsigned char *p, size_t n)
+{
+	size_t der = der_field_size(n);
+	const struct item *cur = &r->l->items[r->l->nitems - 1];
+
+	if (r->item_bytes + der > r->o->max_item_bytes && cur->nfields > 2 && start_item(r) < 0)
+		return -1;
+	if (item_list_add_field(r->l, ITEM_RELOC_OTHER, (const char *)p, n) < 0)
+		return -1;
+	r->item_bytes += der;
+	return 0;
+}
+
+static unsigned digits(size_t n)
+{
+	unsigned d = 1;
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+/* Number of parts the escaped value splits into at cap bytes per part. */
+static size_t count_parts(const char *v, size_t vlen, size_t cap)
+{
+	size_t n = 0;
+	for (size_t pos = 0; pos < vlen; n++)
+		pos += esc_cut(v + pos, vlen - pos, cap);
+	return n;
+}
+
+/* Scratch holds `name=value` (escaped, total bytes, name nl bytes). Emit
+ * it as name[i/n]=part relocates, each at most field_limit bytes with its
+ * prefix, never cutting an escape. The parts, concatenated, are the value. */
+static int emit_split(struct map_run *r, size_t nl, size_t total)
+{
+	struct buf *sc = &r->l->scratch;
+	size_t vlen = total - nl - 1, cap, nparts;
+	unsigned d = 1;
+
+	/* The prefix width depends on the number of parts: widen until the
+	 * count fits the width assumed (every prefix sized for i = n). */
+	for (;;) {
+		size_t prefix = nl + 4 + 2 * (size_t)d;
+		cap = r->field_limit > prefix + MAP_MIN_PART ? r->field_limit - prefix
+		                                             : MAP_MIN_PART;
+		nparts = count_parts((const char *)sc->data + nl + 1, vlen, cap);
+		if (digits(nparts) <= d)
+			break;
+		d++;
+	}
+	/* Reserve once so the pointers below stay valid while parts are
+	 * built behind the value. */
+	if (buf_reserve(sc, nl + 4 + 2 * (size_t)d + cap + 1) < 0)
+		return -1;
+	size_t pos = 0;
+	for (size_t i = 1; i <= nparts; i++) {
+		const char *v = (const char *)sc->data + nl + 1;
+		size_t c = esc_cut(v + pos, vlen - pos, cap);
+		char *o = (char *)sc->data + total;
+		memcpy(o, sc->data, nl);
+		int pl = snprintf(o + nl, 4 + 2 * (size_t)d + 1, "[%zu/%zu]=", i, nparts);
+		memcpy(o + nl + pl, v + pos, c);
+		if (emit_field(r, (const unsigned char *)o, nl + (size_t)pl + c) < 0)
+			return -1;
+		pos += c;
+	}
+	return 0;
+}
+
+/* One 114 relocate (or its parts) for the field auparse is on. */
+static int map_field(struct map_run *r)
+{
+	struct buf *sc = &r->l->scratch;
+	const char *name = auparse_get_field_name(r->au);
+	if (!name)
+		name = "";
+	buf_reset(sc);
+	if (map_escape(name, strlen(name), sc) < 0)
+		return -1;
+	size_t nl = sc->len;
+	/* The interpretation buffer is reused by auparse's next call:
+	 * escaping copies it into scratch at once. */
+	const char *val = auparse_interpret_field(r->au);
+	if (!val)
+		val = auparse_get_field_str(r->au);
+	if (!val)
+		val = "";
+	if (buf_append(sc, "=", 1) < 0 || map_escape(val, strlen(val), sc) < 0)
+		return -1;
+	if (sc->len <= r->field_limit)
+		return emit_field(r, sc->data, sc->len);
+	return emit_split(r, nl, sc->len);
+}
+
+/* The resource of the record auparse is on: its type name, at most 240
+ * characters. libaudit's names are far shorter; the cut only guards the
+ * server's Resource limit (a longer one is rejected, VAL_ERR 8/32), and
+ * never splits an escape so the name stays readable. */
+static int set_resource(struct map_run *r)
+{
+	struct buf *sc = &r->l->scratch;
+
+	buf_reset(sc);
+	if (append_type_name(sc, auparse_get_type_name(r->au), auparse_get_type(r->au)) < 0)
+		return -1;
+	size_t n = esc_cut((const char *)sc->data, sc->len, ITEM_RESOURCE_MAX);
+	return item_list_add_str(r->l, (const char *)sc->data, n, &r->proto.resource);
+}
+
+static int map_record(struct map_run *r)
+{
+	if (set_resource(r) < 0 || start_item(r) < 0)
+		return -1;
+	if (auparse_first_field(r->au) <= 0)
+		return 0;
+	do {
+		if (map_field(r) < 0)
+			return -1;
+	} while (auparse_next_field(r->au) > 0);
+	return 0;
+}
+
+int map_event(auparse_state_t *au, const struct map_opts *o, struct item_list *l)
+{
+	struct map_run r = {.au = au, .o = o, .l = l};
+	struct map_scan s;
+
+	item_list_clear(l);
+	if (!auparse_get_timestamp(au)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Our escaping is the only one: auparse's default (TTY) would turn
+	 * control bytes into octal before we see them. */
+	auparse_set_escape_mode(au, AUPARSE_ESC_RAW);
+	scan_event(au, o, &s);
+	if (!s.found)
+		return 0; /* nothing but EOE */
+	if (begin_event(&r, &s) < 0)
+		goto fail;
+	auparse_first_record(au);
+	do {
+		if (auparse_get_type(au) != AUDIT_EOE && map_record(&r) < 0)
+			goto fail;
+	} while (auparse_next_record(au) > 0);
+	return (int)l->nitems;
+fail:
+	item_list_clear(l);
+	return -1;
+}

@@ -13,6 +13,7 @@
 #include <auparse.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "item.h"
 
 enum map_event_code {
@@ -31,13 +32,21 @@ enum map_link {
 };
 
 struct map_opts {
-	const char *class_name;  /* 1-8 chars, validated by config */
-	const char *hostname;    /* used when a record has no node= */
+	const char *class_name; /* 1-8 chars, validated by config (cut at 8) */
+	const char *hostname;   /* used when a record has no node= */
 	enum map_event_code event_code;
 	enum map_violation violation;
 	enum map_link link;
-	size_t max_field_length; /* longest name=value relocate after escaping */
-	size_t max_item_bytes;   /* data-field bytes before an item continues */
+	/* Longest relocate value (name=value, or name[i/n]=part with its
+	 * prefix) after escaping. Also capped so that one relocate plus the
+	 * two head relocates fit max_item_bytes. */
+	size_t max_field_length;
+	/* Budget of one item's DataFieldList, measured as the sum of the DER
+	 * sizes of its DataFields (SEQUENCE { INTEGER, IA5String }, headers
+	 * included). A record whose relocates exceed it continues in further
+	 * items. Each item carries at least one record relocate beyond its
+	 * head, so a tiny budget still makes progress. */
+	size_t max_item_bytes;
 };
 
 /* Default options (mapping.md defaults); hostname must still be set. */
@@ -46,15 +55,34 @@ void map_opts_default(struct map_opts *o);
 /* Map the event auparse is positioned on (as in an AUPARSE_CB_EVENT_READY
  * callback) into l, which is cleared first. EOE records produce no item; an
  * event of nothing but EOE produces an empty list. Returns the number of
- * items, or -1 (ENOMEM; l is then cleared). */
+ * items, or -1 (ENOMEM, or EINVAL when auparse has no current event; l is
+ * then cleared).
+ *
+ * What it decides once per event: link value, qualifier (first success=,
+ * else first res=, else info), violation, event code (by_type: the first
+ * record whose type has an entry in the table, else 2), class, log string
+ * (node= of the event, else o->hostname, else "unknown"). Per record:
+ * resource (type name), the head relocates 113 (ctime form of the event
+ * time, local time) and 114 msg=audit(sec.msec:serial), then one 114
+ * name=value per field in record order. A record too large for one item
+ * continues in items with the same fields and head relocates, so each SMF
+ * record stands alone.
+ *
+ * Side effect: sets auparse's escape mode to AUPARSE_ESC_RAW, so values
+ * reach map_escape() unescaped (auparse's default TTY mode would turn
+ * control bytes into octal first and hide them). */
 int map_event(auparse_state_t *au, const struct map_opts *o, struct item_list *l);
 
 /* Escape n bytes for an IA5String: bytes outside 0x20-0x7E become \xHH,
  * a backslash becomes \\. Appends to out (NUL-terminated); 0 or -1. */
-struct buf;
 int map_escape(const char *p, size_t n, struct buf *out);
 
-/* Event code for a record type name under MAP_EVENT_BY_TYPE. */
+/* Event code (1..7) for a record type name under MAP_EVENT_BY_TYPE; 2 for
+ * a type not in the table (and for NULL). */
 int map_event_code_for_type(const char *type_name);
+
+/* Entry i of the by_type table: its type name, and its code in *code; NULL
+ * past the end. For tests and documentation. */
+const char *map_type_table_entry(size_t i, int *code);
 
 #endif
