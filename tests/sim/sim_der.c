@@ -1,4 +1,7 @@
-/* sim_der.c: strict DER element reader: definite minimal lengths, minimal INTEGERs, DER BOOLEANs. */
+/* sim_der.c: strict DER element reader: definite minimal lengths, minimal INTEGERs, DER BOOLEANs.
+ */
+#include "config.h"
+
 #include "sim_der.h"
 
 void der_init(struct der_reader *r, const void *p, size_t len)

@@ -16,17 +16,17 @@
 /* Why a read failed; der_strerror() gives the text. */
 enum der_err {
 	DER_OK = 0,
-	DER_TRUNCATED,     /* header or content runs past the enclosing element */
-	DER_HIGH_TAG,      /* multi-byte tag number (never used by ICTX) */
-	DER_INDEFINITE,    /* length octet 0x80: BER indefinite form, not DER */
-	DER_NONMINIMAL,    /* long form where short would do, or leading zero length octets */
-	DER_LEN_TOO_BIG,   /* more than 4 length octets */
-	DER_WRONG_TAG,     /* the element is not of the expected tag */
-	DER_BAD_INT,       /* INTEGER with no content octets */
-	DER_NONMIN_INT,    /* INTEGER with a redundant leading 00 or FF octet */
-	DER_INT_RANGE,     /* INTEGER does not fit in 64 bits */
-	DER_BAD_BOOL,      /* BOOLEAN length is not 1 or content is not 00/FF */
-	DER_CONSTRUCTED,   /* a primitive type with the constructed bit (BER only) */
+	DER_TRUNCATED,   /* header or content runs past the enclosing element */
+	DER_HIGH_TAG,    /* multi-byte tag number (never used by ICTX) */
+	DER_INDEFINITE,  /* length octet 0x80: BER indefinite form, not DER */
+	DER_NONMINIMAL,  /* long form where short would do, or leading zero length octets */
+	DER_LEN_TOO_BIG, /* more than 4 length octets */
+	DER_WRONG_TAG,   /* the element is not of the expected tag */
+	DER_BAD_INT,     /* INTEGER with no content octets */
+	DER_NONMIN_INT,  /* INTEGER with a redundant leading 00 or FF octet */
+	DER_INT_RANGE,   /* INTEGER does not fit in 64 bits */
+	DER_BAD_BOOL,    /* BOOLEAN length is not 1 or content is not 00/FF */
+	DER_CONSTRUCTED, /* a primitive type with the constructed bit (BER only) */
 };
 
 /* A window over bytes; reading advances pos. Content windows point into the same bytes. */

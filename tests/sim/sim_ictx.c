@@ -1,4 +1,6 @@
 /* sim_ictx.c: strict decoder and judge of ICTX remote-audit requests, and the response encoder. */
+#include "config.h"
+
 #include "sim_ictx.h"
 
 #include <inttypes.h>
@@ -13,9 +15,8 @@
 #define ICTX_LINUX_CLASS "@LINUX"
 
 static const char *const ictx_field_names[] = {
-	"Item",      "ItemVersion",   "ItemTag",   "LinkValue", "Violation",
-	"Event",     "Qualifier",     "Class",     "Resource",  "LogString",
-	"DataFieldList", "DataField", "TYPE",      "VALUE",
+        "Item",  "ItemVersion", "ItemTag",   "LinkValue",     "Violation", "Event", "Qualifier",
+        "Class", "Resource",    "LogString", "DataFieldList", "DataField", "TYPE",  "VALUE",
 };
 
 const char *ictx_field_name(enum ictx_field f)
@@ -57,9 +58,8 @@ const char *ictx_major_name(int major)
 	}
 }
 
-__attribute__((format(printf, 5, 6))) static bool ictx_fail(struct ictx_item *it, int major,
-							     enum ictx_field f, int minor2,
-							     const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static bool
+ictx_fail(struct ictx_item *it, int major, enum ictx_field f, int minor2, const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
@@ -75,8 +75,8 @@ __attribute__((format(printf, 5, 6))) static bool ictx_fail(struct ictx_item *it
 }
 
 /* The next element must exist and carry tag; anything else is an encoding error (20/f/40). */
-static bool ictx_expect(struct der_reader *r, unsigned tag, enum ictx_field f,
-			struct ictx_item *it, struct der_reader *c)
+static bool ictx_expect(struct der_reader *r, unsigned tag, enum ictx_field f, struct ictx_item *it,
+                        struct der_reader *c)
 {
 	if (der_at_end(r))
 		return ictx_fail(it, ICTX_ENC_ERR, f, ICTX_MINOR_ENCODING, "missing");
@@ -84,11 +84,12 @@ static bool ictx_expect(struct der_reader *r, unsigned tag, enum ictx_field f,
 	struct der_reader save = *r;
 	enum der_err e = der_next(r, &t);
 	if (e != DER_OK)
-		return ictx_fail(it, ICTX_ENC_ERR, f, ICTX_MINOR_ENCODING, "encoding: %s", der_strerror(e));
+		return ictx_fail(it, ICTX_ENC_ERR, f, ICTX_MINOR_ENCODING, "encoding: %s",
+		                 der_strerror(e));
 	if (t.tag != tag) {
 		*r = save;
 		return ictx_fail(it, ICTX_ENC_ERR, f, ICTX_MINOR_ENCODING,
-				 "has tag 0x%02x, expected 0x%02x", t.tag, tag);
+		                 "has tag 0x%02x, expected 0x%02x", t.tag, tag);
 	}
 	*c = t.content;
 	return true;
@@ -96,7 +97,7 @@ static bool ictx_expect(struct der_reader *r, unsigned tag, enum ictx_field f,
 
 /* An INTEGER within [lo, hi]; out of range is a value error (16/f/36). */
 static bool ictx_int(struct der_reader *r, enum ictx_field f, int64_t lo, int64_t hi,
-		     struct ictx_item *it, int64_t *v)
+                     struct ictx_item *it, int64_t *v)
 {
 	struct der_reader c;
 	if (!ictx_expect(r, DER_INTEGER, f, it, &c))
@@ -104,13 +105,14 @@ static bool ictx_int(struct der_reader *r, enum ictx_field f, int64_t lo, int64_
 	enum der_err e = der_int_content(&c, v);
 	if (e == DER_INT_RANGE)
 		return ictx_fail(it, ICTX_VAL_ERR, f, ICTX_MINOR_VALUE,
-				 "value does not fit in 64 bits (allowed %" PRId64 "..%" PRId64 ")",
-				 lo, hi);
+		                 "value does not fit in 64 bits (allowed %" PRId64 "..%" PRId64 ")",
+		                 lo, hi);
 	if (e != DER_OK)
-		return ictx_fail(it, ICTX_ENC_ERR, f, ICTX_MINOR_ENCODING, "encoding: %s", der_strerror(e));
+		return ictx_fail(it, ICTX_ENC_ERR, f, ICTX_MINOR_ENCODING, "encoding: %s",
+		                 der_strerror(e));
 	if (*v < lo || *v > hi)
 		return ictx_fail(it, ICTX_VAL_ERR, f, ICTX_MINOR_VALUE,
-				 "value %" PRId64 " outside %" PRId64 "..%" PRId64, *v, lo, hi);
+		                 "value %" PRId64 " outside %" PRId64 "..%" PRId64, *v, lo, hi);
 	it->have |= 1u << f;
 	return true;
 }
@@ -118,7 +120,7 @@ static bool ictx_int(struct der_reader *r, enum ictx_field f, int64_t lo, int64_
 /* An IA5String of 1..max characters, all printable ASCII (0x20..0x7E). Bytes above 0x7F are not
  * IA5 at all (an encoding error); control characters are IA5 but not acceptable values. */
 static bool ictx_ia5(struct der_reader *r, enum ictx_field f, size_t max, struct ictx_item *it,
-		     struct ictx_span *s)
+                     struct ictx_span *s)
 {
 	struct der_reader c;
 	if (!ictx_expect(r, DER_IA5STRING, f, it, &c))
@@ -126,14 +128,14 @@ static bool ictx_ia5(struct der_reader *r, enum ictx_field f, size_t max, struct
 	for (size_t i = 0; i < c.len; i++)
 		if (c.p[i] > 0x7f)
 			return ictx_fail(it, ICTX_ENC_ERR, f, ICTX_MINOR_ENCODING,
-					 "byte 0x%02x at offset %zu is not IA5", c.p[i], i);
+			                 "byte 0x%02x at offset %zu is not IA5", c.p[i], i);
 	if (c.len < 1 || c.len > max)
-		return ictx_fail(it, ICTX_VAL_ERR, f, ICTX_MINOR_LENGTH, "length %zu %s %zu",
-				 c.len, c.len < 1 ? "<" : ">", c.len < 1 ? (size_t)1 : max);
+		return ictx_fail(it, ICTX_VAL_ERR, f, ICTX_MINOR_LENGTH, "length %zu %s %zu", c.len,
+		                 c.len < 1 ? "<" : ">", c.len < 1 ? (size_t)1 : max);
 	for (size_t i = 0; i < c.len; i++)
 		if (c.p[i] < 0x20 || c.p[i] == 0x7f)
 			return ictx_fail(it, ICTX_VAL_ERR, f, ICTX_MINOR_VALUE,
-					 "control character 0x%02x at offset %zu", c.p[i], i);
+			                 "control character 0x%02x at offset %zu", c.p[i], i);
 	s->p = (const char *)c.p;
 	s->len = c.len;
 	it->have |= 1u << f;
@@ -145,11 +147,11 @@ static bool ictx_no_trailing(const struct der_reader *r, enum ictx_field f, stru
 	if (der_at_end(r))
 		return true;
 	return ictx_fail(it, ICTX_ENC_ERR, f, ICTX_MINOR_ENCODING,
-			 "has %zu unexpected bytes after its last component", der_remaining(r));
+	                 "has %zu unexpected bytes after its last component", der_remaining(r));
 }
 
 static bool ictx_datafield(struct der_reader *list, const struct ictx_policy *pol,
-			   struct ictx_item *it)
+                           struct ictx_item *it)
 {
 	struct der_reader df;
 	struct ictx_reloc rel;
@@ -174,7 +176,7 @@ static bool ictx_link(struct der_reader *r, struct ictx_item *it)
 		return false;
 	if (c.len != sizeof it->link)
 		return ictx_fail(it, ICTX_VAL_ERR, ICTX_F_LINK, ICTX_MINOR_LENGTH,
-				 "length %zu, must be 8", c.len);
+		                 "length %zu, must be 8", c.len);
 	memcpy(it->link, c.p, sizeof it->link);
 	it->have |= 1u << ICTX_F_LINK;
 	return true;
@@ -183,18 +185,19 @@ static bool ictx_link(struct der_reader *r, struct ictx_item *it)
 static bool ictx_violation(struct der_reader *r, struct ictx_item *it)
 {
 	if (der_at_end(r))
-		return ictx_fail(it, ICTX_ENC_ERR, ICTX_F_VIOLATION, ICTX_MINOR_ENCODING, "missing");
+		return ictx_fail(it, ICTX_ENC_ERR, ICTX_F_VIOLATION, ICTX_MINOR_ENCODING,
+		                 "missing");
 	enum der_err e = der_read_bool(r, &it->violation);
 	if (e != DER_OK)
-		return ictx_fail(it, ICTX_ENC_ERR, ICTX_F_VIOLATION, ICTX_MINOR_ENCODING, "encoding: %s",
-				 der_strerror(e));
+		return ictx_fail(it, ICTX_ENC_ERR, ICTX_F_VIOLATION, ICTX_MINOR_ENCODING,
+		                 "encoding: %s", der_strerror(e));
 	it->have |= 1u << ICTX_F_VIOLATION;
 	return true;
 }
 
 /* Decodes one Item's content per §4.1; stops at the first problem, recorded in it. */
 static bool ictx_decode_item(struct der_reader *r, const struct ictx_policy *pol,
-			     struct ictx_item *it)
+                             struct ictx_item *it)
 {
 	struct der_reader dfl;
 	if (!ictx_int(r, ICTX_F_ITEMVERSION, 1, 1, it, &it->version) ||
@@ -231,7 +234,7 @@ static void ictx_judge(const struct ictx_policy *pol, struct ictx_item *it)
 	if (!pol->remote_audit) {
 		it->major = ICTX_UNSUF_AUTH;
 		snprintf(it->reason, sizeof it->reason,
-			 "bind user lacks READ on FACILITY IRR.LDAP.REMOTE.AUDIT");
+		         "bind user lacks READ on FACILITY IRR.LDAP.REMOTE.AUDIT");
 		return;
 	}
 	if (!pol->rauditx) {
@@ -240,13 +243,13 @@ static void ictx_judge(const struct ictx_policy *pol, struct ictx_item *it)
 		it->minor1 = 8;
 		it->minor2 = 8;
 		snprintf(it->reason, sizeof it->reason,
-			 "server user lacks READ on FACILITY IRR.RAUDITX");
+		         "server user lacks READ on FACILITY IRR.RAUDITX");
 		return;
 	}
 	if (!ictx_class_active(pol, &it->cls)) {
 		it->major = ICTX_UNDETERMINED;
 		snprintf(it->reason, sizeof it->reason, "class %.*s is not active",
-			 (int)it->cls.len, it->cls.p);
+		         (int)it->cls.len, it->cls.p);
 		return;
 	}
 	struct racf_decision d;
@@ -257,7 +260,7 @@ static void ictx_judge(const struct ictx_policy *pol, struct ictx_item *it)
 }
 
 __attribute__((format(printf, 3, 4))) static int ictx_refuse(struct ictx_result *out, int code,
-							      const char *fmt, ...)
+                                                             const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -283,7 +286,7 @@ static size_t ictx_count_items(struct der_reader list)
 
 /* Decodes and judges the items one by one; an ENC_ERR item ends the request (§6.3). */
 static int ictx_items(const struct ictx_policy *pol, struct der_reader *list,
-		      struct ictx_result *out)
+                      struct ictx_result *out)
 {
 	out->items = calloc(out->nitems, sizeof *out->items);
 	if (!out->items)
@@ -293,11 +296,11 @@ static int ictx_items(const struct ictx_policy *pol, struct der_reader *list,
 		struct der_tlv t;
 		enum der_err e = der_next(list, &t);
 		if (e != DER_OK)
-			ictx_fail(it, ICTX_ENC_ERR, ICTX_F_ITEM, ICTX_MINOR_ENCODING, "encoding: %s",
-				  der_strerror(e));
+			ictx_fail(it, ICTX_ENC_ERR, ICTX_F_ITEM, ICTX_MINOR_ENCODING,
+			          "encoding: %s", der_strerror(e));
 		else if (t.tag != DER_SEQUENCE)
 			ictx_fail(it, ICTX_ENC_ERR, ICTX_F_ITEM, ICTX_MINOR_ENCODING,
-				  "has tag 0x%02x, expected SEQUENCE 0x30", t.tag);
+			          "has tag 0x%02x, expected SEQUENCE 0x30", t.tag);
 		else if (ictx_decode_item(&t.content, pol, it))
 			ictx_judge(pol, it);
 		if (it->major > out->code)
@@ -309,7 +312,7 @@ static int ictx_items(const struct ictx_policy *pol, struct der_reader *list,
 }
 
 int ictx_process(const struct ictx_policy *pol, const void *val, size_t len,
-		 struct ictx_result *out)
+                 struct ictx_result *out)
 {
 	struct der_reader all, req, list;
 	struct der_tlv t;
@@ -319,26 +322,26 @@ int ictx_process(const struct ictx_policy *pol, const void *val, size_t len,
 	enum der_err e = der_next(&all, &t);
 	if (e != DER_OK)
 		return ictx_refuse(out, -1, "request value is not a DER SEQUENCE: %s",
-				   der_strerror(e));
+		                   der_strerror(e));
 	if (t.tag != DER_SEQUENCE)
 		return ictx_refuse(out, -1, "request value has tag 0x%02x, not SEQUENCE 0x30",
-				   t.tag);
+		                   t.tag);
 	if (!der_at_end(&all))
 		return ictx_refuse(out, -1, "%zu bytes of trailing garbage after the request",
-				   der_remaining(&all));
+		                   der_remaining(&all));
 	req = t.content;
 	e = der_read_int(&req, &version);
 	if (e != DER_OK)
 		return ictx_refuse(out, -1, "RequestVersion: %s", der_strerror(e));
 	if (version != 1)
 		return ictx_refuse(out, ICTX_INVALID_VER,
-				   "RequestVersion %" PRId64 " not supported (only 1)", version);
+		                   "RequestVersion %" PRId64 " not supported (only 1)", version);
 	e = der_expect(&req, DER_SEQUENCE, &list);
 	if (e != DER_OK)
 		return ictx_refuse(out, -1, "ItemList: %s", der_strerror(e));
 	if (!der_at_end(&req))
 		return ictx_refuse(out, -1, "%zu unexpected bytes after the ItemList",
-				   der_remaining(&req));
+		                   der_remaining(&req));
 	out->nitems = ictx_count_items(list);
 	if (out->nitems == 0)
 		return ictx_refuse(out, ICTX_EMPTY, "empty ItemList");
@@ -348,7 +351,7 @@ int ictx_process(const struct ictx_policy *pol, const void *val, size_t len,
 		snprintf(out->reason, sizeof out->reason, "all %zu items written", out->nanswered);
 	else
 		snprintf(out->reason, sizeof out->reason, "highest MajorCode %d %s", out->code,
-			 ictx_major_name(out->code));
+		         ictx_major_name(out->code));
 	return 0;
 }
 
@@ -381,8 +384,8 @@ int ictx_encode_response(const struct ictx_result *res, unsigned char **out, siz
 	for (size_t i = 0; i < res->nanswered; i++) {
 		const struct ictx_item *it = &res->items[i];
 		if (ber_printf(ber, "{iiiiii}", (ber_int_t)1, ictx_echo_tag(it),
-			       (ber_int_t)it->major, (ber_int_t)it->minor1, (ber_int_t)it->minor2,
-			       (ber_int_t)it->minor3) < 0)
+		               (ber_int_t)it->major, (ber_int_t)it->minor1, (ber_int_t)it->minor2,
+		               (ber_int_t)it->minor3) < 0)
 			goto out;
 	}
 	if (ber_printf(ber, "}}") < 0 || ber_flatten2(ber, &bv, 0) < 0)

@@ -99,18 +99,18 @@ struct ictx_policy {
 };
 
 struct ictx_result {
-	int ldap_result;          /* 0, or 2 protocolError when the value is not a request */
-	int code;                 /* ResponseCode; -1 when ldap_result != 0 */
-	char reason[192];         /* why, for the journal and the LDAP diagnostic */
-	size_t nitems;            /* elements of the ItemList, as far as they can be delimited */
-	struct ictx_item *items;  /* the processed (answered) items, in request order */
+	int ldap_result;         /* 0, or 2 protocolError when the value is not a request */
+	int code;                /* ResponseCode; -1 when ldap_result != 0 */
+	char reason[192];        /* why, for the journal and the LDAP diagnostic */
+	size_t nitems;           /* elements of the ItemList, as far as they can be delimited */
+	struct ictx_item *items; /* the processed (answered) items, in request order */
 	size_t nanswered;
 };
 
 /* Decodes the request value strictly (DER) and decides every item. Returns 0, or -1 when out
  * of memory. The result points into val: keep val alive while using it. */
 int ictx_process(const struct ictx_policy *pol, const void *val, size_t len,
-		 struct ictx_result *out);
+                 struct ictx_result *out);
 void ictx_result_free(struct ictx_result *res);
 
 /* DER response value for a result with ldap_result 0; *out is malloc()ed. -1 on failure. */

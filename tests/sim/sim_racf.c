@@ -1,4 +1,6 @@
 /* sim_racf.c: users and @LINUX profiles of the simulated RACF: file parsing, generic matching. */
+#include "config.h"
+
 #include "sim_racf.h"
 
 #include <ctype.h>
@@ -34,9 +36,8 @@ void racf_free(struct racf *r)
 	racf_free_profiles(r);
 }
 
-__attribute__((format(printf, 5, 6))) static int racf_fail(char *err, size_t errlen,
-							    const char *name, unsigned line,
-							    const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int
+racf_fail(char *err, size_t errlen, const char *name, unsigned line, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -94,23 +95,23 @@ const struct racf_user *racf_find_user(const struct racf *r, const char *id)
 
 /* Checks one users-file line and appends it to (users, n). */
 static int racf_add_user(struct racf_user **users, size_t *n, char **tok, size_t ntok,
-			 const char *name, unsigned line, char *err, size_t errlen)
+                         const char *name, unsigned line, char *err, size_t errlen)
 {
 	if (ntok < 2 || ntok > 3)
 		return racf_fail(err, errlen, name, line,
-				 "expected \"RACFUSER PASSWORD [remote-audit]\", got %zu fields",
-				 ntok);
+		                 "expected \"RACFUSER PASSWORD [remote-audit]\", got %zu fields",
+		                 ntok);
 	if (!racf_valid_userid(tok[0]))
 		return racf_fail(err, errlen, name, line,
-				 "user id \"%.40s\" is not 1-8 characters A-Z 0-9 @ # $ "
-				 "starting with a non-digit",
-				 tok[0]);
+		                 "user id \"%.40s\" is not 1-8 characters A-Z 0-9 @ # $ "
+		                 "starting with a non-digit",
+		                 tok[0]);
 	if (strlen(tok[1]) > RACF_PASSWORD_MAX)
 		return racf_fail(err, errlen, name, line, "password longer than %d characters",
-				 RACF_PASSWORD_MAX);
+		                 RACF_PASSWORD_MAX);
 	if (ntok == 3 && strcasecmp(tok[2], "remote-audit") != 0)
 		return racf_fail(err, errlen, name, line,
-				 "third field \"%.40s\" is not \"remote-audit\"", tok[2]);
+		                 "third field \"%.40s\" is not \"remote-audit\"", tok[2]);
 	if (racf_find_in(*users, *n, tok[0]))
 		return racf_fail(err, errlen, name, line, "user %s defined twice", tok[0]);
 	struct racf_user *nu = realloc(*users, (*n + 1) * sizeof **users);
@@ -142,7 +143,7 @@ int racf_parse_users(struct racf *r, FILE *f, const char *name, char *err, size_
 		size_t ntok = racf_tokens(buf, tok);
 		if (ntok > 0)
 			rc = racf_add_user(&tmp.users, &tmp.nusers, tok, ntok, name, line, err,
-					   errlen);
+			                   errlen);
 	}
 	free(buf);
 	if (rc == 0 && ferror(f))
@@ -192,28 +193,28 @@ static int racf_parse_audit(const char *s, enum racf_audit *a)
 }
 
 static int racf_add_profile(struct racf *r, char **tok, size_t ntok, const char *name,
-			    unsigned line, char *err, size_t errlen)
+                            unsigned line, char *err, size_t errlen)
 {
 	enum racf_audit audit;
 	if (ntok < 2 || ntok > 3)
 		return racf_fail(err, errlen, name, line,
-				 "expected \"PROFILE none|all|success|failures [warning]\", got "
-				 "%zu fields",
-				 ntok);
+		                 "expected \"PROFILE none|all|success|failures [warning]\", got "
+		                 "%zu fields",
+		                 ntok);
 	const char *problem = racf_profile_problem(tok[0]);
 	if (problem)
 		return racf_fail(err, errlen, name, line, "%s: \"%.60s\"", problem, tok[0]);
 	if (racf_parse_audit(tok[1], &audit) != 0)
 		return racf_fail(err, errlen, name, line,
-				 "audit option \"%.40s\" is not none, all, success or failures",
-				 tok[1]);
+		                 "audit option \"%.40s\" is not none, all, success or failures",
+		                 tok[1]);
 	if (ntok == 3 && strcasecmp(tok[2], "warning") != 0)
-		return racf_fail(err, errlen, name, line, "third field \"%.40s\" is not \"warning\"",
-				 tok[2]);
+		return racf_fail(err, errlen, name, line,
+		                 "third field \"%.40s\" is not \"warning\"", tok[2]);
 	for (size_t i = 0; i < r->nprofiles; i++)
 		if (strcmp(r->profiles[i].name, tok[0]) == 0)
 			return racf_fail(err, errlen, name, line, "profile %.60s defined twice",
-					 tok[0]);
+			                 tok[0]);
 	struct racf_profile *np = realloc(r->profiles, (r->nprofiles + 1) * sizeof *np);
 	if (!np)
 		return racf_fail(err, errlen, name, line, "out of memory");
@@ -258,8 +259,7 @@ int racf_parse_profiles(struct racf *r, FILE *f, const char *name, char *err, si
 
 typedef int (*racf_parser)(struct racf *, FILE *, const char *, char *, size_t);
 
-static int racf_load(struct racf *r, const char *path, racf_parser parse, char *err,
-		     size_t errlen)
+static int racf_load(struct racf *r, const char *path, racf_parser parse, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -377,7 +377,7 @@ static int racf_specificity_cmp(const char *a, const char *b)
 }
 
 const struct racf_profile *racf_best_profile(const struct racf *r, const char *resource,
-					     size_t reslen)
+                                             size_t reslen)
 {
 	const struct racf_profile *best = NULL;
 	for (size_t i = 0; i < r->nprofiles; i++) {
@@ -411,29 +411,29 @@ const char *racf_audit_name(enum racf_audit a)
 }
 
 void racf_decide(const struct racf *r, const char *resource, size_t reslen, bool violation,
-		 struct racf_decision *out)
+                 struct racf_decision *out)
 {
 	const struct racf_profile *p = racf_best_profile(r, resource, reslen);
 	out->profile = p;
 	if (!p) {
 		out->major = 4;
 		snprintf(out->reason, sizeof out->reason, "no profile covers resource %.*s",
-			 (int)(reslen > 80 ? 80 : reslen), resource);
+		         (int)(reslen > 80 ? 80 : reslen), resource);
 		return;
 	}
 	bool wanted = p->audit == RACF_AUDIT_ALL ||
-		      (p->audit == RACF_AUDIT_SUCCESS && !violation) ||
-		      (p->audit == RACF_AUDIT_FAILURES && violation);
+	              (p->audit == RACF_AUDIT_SUCCESS && !violation) ||
+	              (p->audit == RACF_AUDIT_FAILURES && violation);
 	if (!wanted) {
 		out->major = 3;
 		snprintf(out->reason, sizeof out->reason, "profile %.60s has AUDIT(%s)%s", p->name,
-			 racf_audit_name(p->audit),
-			 p->audit == RACF_AUDIT_NONE ? ""
-			 : violation                 ? " and the event is a violation"
-						     : " and the event is not a violation");
+		         racf_audit_name(p->audit),
+		         p->audit == RACF_AUDIT_NONE ? ""
+		         : violation                 ? " and the event is a violation"
+		                                     : " and the event is not a violation");
 		return;
 	}
 	out->major = p->warning ? 2 : 0;
 	snprintf(out->reason, sizeof out->reason, "profile %.60s has AUDIT(%s)%s", p->name,
-		 racf_audit_name(p->audit), p->warning ? " WARNING" : "");
+	         racf_audit_name(p->audit), p->warning ? " WARNING" : "");
 }

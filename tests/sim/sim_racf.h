@@ -69,11 +69,11 @@ bool racf_profile_matches(const char *profile, const char *resource, size_t resl
 /* The covering profile: the discrete profile equal to the resource, else the most specific
  * matching generic; NULL when none covers it. */
 const struct racf_profile *racf_best_profile(const struct racf *r, const char *resource,
-					     size_t reslen);
+                                             size_t reslen);
 
 /* The logging decision for an event on resource with the given violation flag. */
 void racf_decide(const struct racf *r, const char *resource, size_t reslen, bool violation,
-		 struct racf_decision *out);
+                 struct racf_decision *out);
 
 const char *racf_audit_name(enum racf_audit a);
 
