@@ -112,6 +112,8 @@ static int racf_add_user(struct racf_user **users, size_t *n, char **tok, size_t
 	if (ntok == 3 && strcasecmp(tok[2], "remote-audit") != 0)
 		return racf_fail(err, errlen, name, line,
 		                 "third field \"%.40s\" is not \"remote-audit\"", tok[2]);
+	for (char *c = tok[0]; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
 	if (racf_find_in(*users, *n, tok[0]))
 		return racf_fail(err, errlen, name, line, "user %s defined twice", tok[0]);
 	struct racf_user *nu = realloc(*users, (*n + 1) * sizeof **users);
@@ -120,8 +122,7 @@ static int racf_add_user(struct racf_user **users, size_t *n, char **tok, size_t
 	*users = nu;
 	struct racf_user *u = &nu[*n];
 	memset(u, 0, sizeof *u);
-	for (size_t i = 0; tok[0][i]; i++)
-		u->id[i] = (char)toupper((unsigned char)tok[0][i]);
+	memcpy(u->id, tok[0], strlen(tok[0]));
 	u->password = strdup(tok[1]);
 	if (!u->password)
 		return racf_fail(err, errlen, name, line, "out of memory");
