@@ -1,1 +1,591 @@
-/* config.c - (being written) */
+/* config.c - zos-remote.conf: read it safely, parse and validate every key, fill defaults. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONFIG_MAX_FILE  (1024 * 1024) /* a config larger than this is a mistake */
+#define CONFIG_MSG_MAX   512
+#define CONFIG_SHOW_MAX  40 /* value bytes quoted in a message */
+#define CONFIG_SAFE_MODE 0640u
+
+enum key_kind {
+	KIND_SERVER,
+	KIND_USER,
+	KIND_PASSWORD,
+	KIND_CLASS,
+	KIND_UINT,
+	KIND_ENUM,
+};
+
+struct enum_name {
+	const char *name;
+	int value;
+};
+
+struct key_def {
+	const char *name;
+	enum key_kind kind;
+	size_t off;  /* of the field in struct config */
+	size_t size; /* string fields: buffer size */
+	unsigned min, max;
+	const char *what; /* unit or meaning, for messages */
+	const struct enum_name *names;
+	bool required;
+};
+
+static const struct enum_name format_names[] = {
+        {"string", CONFIG_FORMAT_STRING},
+        {"binary", CONFIG_FORMAT_BINARY},
+        {NULL, 0},
+};
+static const struct enum_name event_code_names[] = {
+        {"authorization", MAP_EVENT_AUTHORIZATION},
+        {"by_type", MAP_EVENT_BY_TYPE},
+        {NULL, 0},
+};
+static const struct enum_name violation_names[] = {
+        {"never", MAP_VIOLATION_NEVER},
+        {"failures", MAP_VIOLATION_FAILURES},
+        {NULL, 0},
+};
+static const struct enum_name link_names[] = {
+        {"serial_time", MAP_LINK_SERIAL_TIME},
+        {"serial", MAP_LINK_SERIAL},
+        {NULL, 0},
+};
+
+#define STR(f, k, req, what)                                                                       \
+	{                                                                                          \
+#f, k, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, what,    \
+		        NULL, req                                                                  \
+	}
+#define NUM(f, lo, hi, what)                                                                       \
+	{                                                                                          \
+#f, KIND_UINT, offsetof(struct config, f), 0, lo, hi, what, NULL, false            \
+	}
+#define ENUM(key, f, names)                                                                        \
+	{                                                                                          \
+		key, KIND_ENUM, offsetof(struct config, f), 0, 0, 0, NULL, names, false            \
+	}
+
+static const struct key_def keys[] = {
+        STR(server, KIND_SERVER, true, "the z/OS LDAP server's host name or address"),
+        NUM(port, 0, 65535, "0 = the LDAP default, 389"),
+        STR(user, KIND_USER, true, "the RACF user id the plugin binds as"),
+        STR(password, KIND_PASSWORD, true, "that user's RACF password"),
+        NUM(timeout, 1, 3600, "seconds"),
+        NUM(q_depth, 16, 1000000, "events"),
+        ENUM("format", format, format_names),
+        {"class", KIND_CLASS, offsetof(struct config, class_name),
+         sizeof(((struct config *)0)->class_name), 0, 0, "a RACF class name", NULL, false},
+        ENUM("event_code", event_code, event_code_names),
+        ENUM("violation", violation, violation_names),
+        ENUM("link_value", link_value, link_names),
+        NUM(max_field_length, 64, 16384, "bytes"),
+        NUM(max_item_bytes, 1024, 30000, "bytes"),
+        NUM(window, 1, 256, "requests in flight"),
+        NUM(batch_items, 1, 10000, "items"),
+        NUM(batch_bytes, 4096, 4194304, "bytes"),
+        NUM(linger_ms, 0, 1000, "milliseconds"),
+        NUM(drain_timeout, 0, 600, "seconds"),
+        NUM(log_interval, 1, 86400, "seconds"),
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Where messages go, and how many there were. */
+struct report {
+	const char *name;
+	config_err_fn err;
+	void *arg;
+	int count;
+};
+
+static void problem(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct report *r, const char *fmt, ...)
+{
+	char msg[CONFIG_MSG_MAX];
+	va_list ap;
+
+	r->count++;
+	if (!r->err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->err(r->arg, msg);
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->port = 0;
+	c->timeout = 15;
+	c->q_depth = 8192;
+	c->format = CONFIG_FORMAT_STRING;
+	snprintf(c->class_name, sizeof(c->class_name), "@LINUX");
+	c->event_code = MAP_EVENT_AUTHORIZATION;
+	c->violation = MAP_VIOLATION_NEVER;
+	c->link_value = MAP_LINK_SERIAL_TIME;
+	c->max_field_length = 1024;
+	c->max_item_bytes = 30000;
+	c->window = 8;
+	c->batch_items = 100;
+	c->batch_bytes = 262144;
+	c->linger_ms = 50;
+	c->drain_timeout = 10;
+	c->log_interval = 60;
+}
+
+/* Quote at most CONFIG_SHOW_MAX bytes of p, escaping what is not printable,
+ * so that a message never carries control characters from the file. */
+static const char *show(char *out, size_t size, const char *p, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 8 < size; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (i == CONFIG_SHOW_MAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, size - o, "\\x%02X", ch);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static bool is_class_char(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '@' || ch == '#' ||
+	       ch == '$';
+}
+
+static bool is_host_char(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+	       strchr(".-_:[]%", ch) != NULL;
+}
+
+/* "ldap://host": a URI where a host name belongs. */
+static bool has_scheme(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 3 <= n; i++)
+		if (p[i] == ':' && p[i + 1] == '/' && p[i + 2] == '/')
+			return true;
+	return false;
+}
+
+/* A line of the file: where it is, and its key and value. */
+struct line {
+	unsigned no;
+	const char *key;
+	size_t klen;
+	const char *val;
+	size_t vlen;
+};
+
+static void set_string(struct config *c, const struct key_def *k, const struct line *l)
+{
+	char *dst = (char *)c + k->off;
+
+	memcpy(dst, l->val, l->vlen);
+	dst[l->vlen] = '\0';
+}
+
+static bool check_length(struct report *r, const struct key_def *k, const struct line *l,
+                         const char *shown)
+{
+	size_t max = k->size - 1;
+
+	if (l->vlen >= 1 && l->vlen <= max)
+		return true;
+	problem(r, "%s:%u: key '%s': value '%s' is %s; use 1-%zu characters (%s)", r->name, l->no,
+	        k->name, shown, l->vlen ? "too long" : "empty", max, k->what);
+	return false;
+}
+
+static void parse_server(struct report *r, struct config *c, const struct key_def *k,
+                         const struct line *l)
+{
+	char shown[CONFIG_MSG_MAX / 2];
+	char bad[16];
+
+	show(shown, sizeof(shown), l->val, l->vlen);
+	if (!check_length(r, k, l, shown))
+		return;
+	if (has_scheme(l->val, l->vlen)) {
+		problem(r,
+		        "%s:%u: key 'server': value '%s' is a URI; use a bare host name or "
+		        "address (set the port with 'port')",
+		        r->name, l->no, shown);
+		return;
+	}
+	for (size_t i = 0; i < l->vlen; i++)
+		if (!is_host_char(l->val[i])) {
+			problem(r,
+			        "%s:%u: key 'server': value '%s' has the character '%s'; use a "
+			        "host name or an IPv4/IPv6 address",
+			        r->name, l->no, shown, show(bad, sizeof(bad), l->val + i, 1));
+			return;
+		}
+	set_string(c, k, l);
+}
+
+/* The user id goes into the bind DN racfid=<user>,cn=ictx: characters that
+ * are special in a DN would change the DN, so they are refused. */
+static void parse_user(struct report *r, struct config *c, const struct key_def *k,
+                       const struct line *l)
+{
+	char shown[CONFIG_MSG_MAX / 2];
+
+	show(shown, sizeof(shown), l->val, l->vlen);
+	if (!check_length(r, k, l, shown))
+		return;
+	for (size_t i = 0; i < l->vlen; i++) {
+		unsigned char ch = (unsigned char)l->val[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || strchr(",+\"\\<>;=#", ch)) {
+			problem(r,
+			        "%s:%u: key 'user': value '%s' is not a RACF user id; use 1-8 "
+			        "characters without blanks or any of , + \" \\ < > ; = #",
+			        r->name, l->no, shown);
+			return;
+		}
+	}
+	set_string(c, k, l);
+}
+
+/* Never quotes the value: the message may end up in syslog. */
+static void parse_password(struct report *r, struct config *c, const struct key_def *k,
+                           const struct line *l)
+{
+	if (l->vlen == 0 || l->vlen >= k->size) {
+		problem(r, "%s:%u: key 'password': value hidden: it is %s; use 1-%zu characters",
+		        r->name, l->no, l->vlen ? "too long" : "empty", k->size - 1);
+		return;
+	}
+	for (size_t i = 0; i < l->vlen; i++)
+		if ((unsigned char)l->val[i] < 0x20 || l->val[i] == 0x7f) {
+			problem(r,
+			        "%s:%u: key 'password': value hidden: it contains a control "
+			        "character; use printable characters",
+			        r->name, l->no);
+			return;
+		}
+	set_string(c, k, l);
+}
+
+static void parse_class(struct report *r, struct config *c, const struct key_def *k,
+                        const struct line *l)
+{
+	char shown[CONFIG_MSG_MAX / 2];
+	bool ok = l->vlen >= 1 && l->vlen < k->size && !(l->val[0] >= '0' && l->val[0] <= '9');
+
+	for (size_t i = 0; ok && i < l->vlen; i++)
+		ok = is_class_char(l->val[i]);
+	if (!ok) {
+		problem(r,
+		        "%s:%u: key 'class': value '%s' is not a RACF class name; use 1-8 "
+		        "characters A-Z 0-9 @ # $, not starting with a digit (e.g. @LINUX)",
+		        r->name, l->no, show(shown, sizeof(shown), l->val, l->vlen));
+		return;
+	}
+	set_string(c, k, l);
+}
+
+static void parse_uint(struct report *r, struct config *c, const struct key_def *k,
+                       const struct line *l)
+{
+	char shown[CONFIG_MSG_MAX / 2];
+	uint64_t v = 0;
+	size_t i;
+
+	show(shown, sizeof(shown), l->val, l->vlen);
+	for (i = 0; i < l->vlen && l->val[i] >= '0' && l->val[i] <= '9'; i++)
+		if (v <= UINT32_MAX) /* saturate: anything above is out of range anyway */
+			v = v * 10 + (uint64_t)(l->val[i] - '0');
+	if (i == 0) {
+		problem(r, "%s:%u: key '%s': value '%s' is not a number; use %u-%u (%s)", r->name,
+		        l->no, k->name, shown, k->min, k->max, k->what);
+		return;
+	}
+	if (i < l->vlen) {
+		problem(r,
+		        "%s:%u: key '%s': value '%s' has trailing characters after the number; "
+		        "use %u-%u (%s); comments go on their own line",
+		        r->name, l->no, k->name, shown, k->min, k->max, k->what);
+		return;
+	}
+	if (v < k->min || v > k->max) {
+		problem(r, "%s:%u: key '%s': value '%s' is out of range; use %u-%u (%s)", r->name,
+		        l->no, k->name, shown, k->min, k->max, k->what);
+		return;
+	}
+	*(unsigned *)((char *)c + k->off) = (unsigned)v;
+}
+
+static void parse_enum(struct report *r, struct config *c, const struct key_def *k,
+                       const struct line *l)
+{
+	char shown[CONFIG_MSG_MAX / 2];
+	char allowed[128] = "";
+
+	for (const struct enum_name *e = k->names; e->name; e++) {
+		if (strlen(e->name) == l->vlen && strncasecmp(e->name, l->val, l->vlen) == 0) {
+			/* every enum field of struct config is a plain enum */
+			*(int *)((char *)c + k->off) = e->value;
+			return;
+		}
+		snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
+		         e == k->names ? "" : " or ", e->name);
+	}
+	problem(r, "%s:%u: key '%s': value '%s' is not allowed; use %s", r->name, l->no, k->name,
+	        show(shown, sizeof(shown), l->val, l->vlen), allowed);
+}
+
+static void parse_value(struct report *r, struct config *c, const struct key_def *k,
+                        const struct line *l)
+{
+	switch (k->kind) {
+	case KIND_SERVER:
+		parse_server(r, c, k, l);
+		break;
+	case KIND_USER:
+		parse_user(r, c, k, l);
+		break;
+	case KIND_PASSWORD:
+		parse_password(r, c, k, l);
+		break;
+	case KIND_CLASS:
+		parse_class(r, c, k, l);
+		break;
+	case KIND_UINT:
+		parse_uint(r, c, k, l);
+		break;
+	case KIND_ENUM:
+		parse_enum(r, c, k, l);
+		break;
+	}
+}
+
+static const struct key_def *find_key(const char *p, size_t n)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == n && strncasecmp(keys[i].name, p, n) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+static void trim(const char **p, size_t *n)
+{
+	while (*n && is_blank(**p)) {
+		(*p)++;
+		(*n)--;
+	}
+	while (*n && is_blank((*p)[*n - 1]))
+		(*n)--;
+}
+
+/* One line: comment, blank, or key = value. seen[] holds the line each key
+ * was first set on. */
+static void parse_line(struct report *r, struct config *c, const char *p, size_t n, unsigned no,
+                       unsigned seen[NKEYS])
+{
+	char shown[CONFIG_MSG_MAX / 2];
+	const struct key_def *k;
+	struct line l = {.no = no};
+	const char *eq;
+
+	trim(&p, &n);
+	if (n == 0 || p[0] == '#')
+		return;
+	if (memchr(p, '\0', n)) {
+		problem(r, "%s:%u: the line contains a NUL byte; the file must be plain text",
+		        r->name, no);
+		return;
+	}
+	eq = memchr(p, '=', n);
+	if (!eq) {
+		problem(r,
+		        "%s:%u: no '=' on this line; write 'key = value', or start a comment "
+		        "with '#'",
+		        r->name, no);
+		return;
+	}
+	l.key = p;
+	l.klen = (size_t)(eq - p);
+	l.val = eq + 1;
+	l.vlen = n - l.klen - 1;
+	trim(&l.key, &l.klen);
+	trim(&l.val, &l.vlen);
+	k = find_key(l.key, l.klen);
+	if (!k) {
+		/* the value is not quoted: the unknown key may be a misspelt "password" */
+		problem(r, "%s:%u: key '%s' is unknown; see zos-remote.conf(5) for the keys",
+		        r->name, no, show(shown, sizeof(shown), l.key, l.klen));
+		return;
+	}
+	if (seen[k - keys]) {
+		problem(r, "%s:%u: key '%s' is set again (first set on line %u); keep one of them",
+		        r->name, no, k->name, seen[k - keys]);
+		return;
+	}
+	seen[k - keys] = no;
+	parse_value(r, c, k, &l);
+}
+
+static void parse_text(struct report *r, const char *text, size_t len, struct config *c)
+{
+	unsigned seen[NKEYS] = {0};
+	unsigned no = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+
+		parse_line(r, c, text + pos, end - pos, ++no, seen);
+		pos = end + 1;
+	}
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].required && !seen[i])
+			problem(r, "%s: key '%s' is missing; it is required (%s)", r->name,
+			        keys[i].name, keys[i].what);
+}
+
+int config_parse(const char *name, const char *text, size_t len, struct config *c,
+                 config_err_fn err, void *arg)
+{
+	struct report r = {.name = name, .err = err, .arg = arg};
+
+	config_defaults(c);
+	parse_text(&r, text, len, c);
+	if (r.count)
+		explicit_bzero(c, sizeof(*c));
+	return r.count;
+}
+
+/* The file holds a password: it must be root's (or ours) and closed to others. */
+static void check_file(struct report *r, const struct stat *st)
+{
+	unsigned mode = (unsigned)st->st_mode & 07777;
+
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		problem(r,
+		        "%s: the file is owned by uid %u; it must be owned by root (chown root %s)",
+		        r->name, (unsigned)st->st_uid, r->name);
+	if (mode & ~CONFIG_SAFE_MODE)
+		problem(r,
+		        "%s: mode %04o is unsafe for a file that holds a password; use 0600 or "
+		        "0640 (chmod 0600 %s)",
+		        r->name, mode, r->name);
+}
+
+/* Read the whole file through one descriptor: open without following a
+ * symlink, then fstat that descriptor, so nothing can be swapped between
+ * the check and the read. Returns the text (caller wipes and frees) or NULL. */
+static char *read_file(struct report *r, size_t *len)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t got = 0;
+	int fd;
+
+	fd = open(r->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			problem(r, "%s: the file is a symbolic link; name the file itself",
+			        r->name);
+		else
+			problem(r, "%s: cannot open: %s", r->name, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		problem(r, "%s: not a regular file; the configuration must be a plain file",
+		        r->name);
+		close(fd);
+		return NULL;
+	}
+	check_file(r, &st);
+	if (st.st_size > CONFIG_MAX_FILE) {
+		problem(r, "%s: the file is %lld bytes; a configuration is at most %d bytes",
+		        r->name, (long long)st.st_size, CONFIG_MAX_FILE);
+		close(fd);
+		return NULL;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	while (text && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!text || got < (size_t)st.st_size) {
+		problem(r, "%s: cannot read: %s", r->name,
+		        text ? strerror(errno) : "out of memory");
+		if (text)
+			explicit_bzero(text, (size_t)st.st_size);
+		free(text);
+		return NULL;
+	}
+	*len = got;
+	return text;
+}
+
+int config_load(const char *path, struct config *c, config_err_fn err, void *arg)
+{
+	struct report r = {.name = path, .err = err, .arg = arg};
+	size_t len = 0;
+	char *text;
+
+	config_defaults(c);
+	text = read_file(&r, &len);
+	if (text) {
+		parse_text(&r, text, len, c);
+		explicit_bzero(text, len);
+		free(text);
+	}
+	if (r.count)
+		explicit_bzero(c, sizeof(*c));
+	return r.count;
+}
+
+void config_map_opts(const struct config *c, struct map_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->class_name = c->class_name;
+	o->hostname = NULL;
+	o->event_code = c->event_code;
+	o->violation = c->violation;
+	o->link = c->link_value;
+	o->max_field_length = c->max_field_length;
+	o->max_item_bytes = c->max_item_bytes;
+}
+
+void config_wipe(struct config *c)
+{
+	explicit_bzero(c->password, sizeof(c->password));
+}

@@ -1,1 +1,422 @@
-/* input.c - (being written) */
+/* input.c - frame the bytes auditd writes (string lines or binary frames) into auparse records. */
+#include "input.h"
+
+#include <errno.h>
+#include <libaudit.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define HDR_LEN       16 /* sizeof(struct audit_dispatcher_header) */
+#define FIXED_FRAME   (HDR_LEN + INPUT_BINARY_FIXED)
+#define FRAME_BUF     (4 * FIXED_FRAME) /* two frames and a header always fit */
+#define LINE_START    (16 * 1024)       /* holds any binary record (8970 + prefix) */
+#define QUOTE_BYTES   60                /* bytes of bad input quoted in a message */
+#define EOE_TIMEOUT_S 1
+
+_Static_assert(sizeof(struct audit_dispatcher_header) == HDR_LEN, "dispatcher header size");
+
+enum framing {
+	FRAMING_UNKNOWN,
+	FRAMING_FIXED, /* 16 + 8970 per frame: auditd <= 4.1.0 */
+	FRAMING_EXACT, /* 16 + hdr.size: auditd >= 4.1.1 */
+};
+
+struct input {
+	enum config_format fmt;
+	auparse_state_t *au;
+	input_event_fn cb;
+	void *arg;
+	struct input_stats st;
+
+	/* A partial string line, or the record a binary frame becomes. Reused:
+	 * it only grows, up to INPUT_MAX_LINE + 2. */
+	char *line;
+	size_t len, cap;
+	bool dropping; /* inside an over-long line: skip to its end */
+
+	/* Binary frames not yet complete. */
+	unsigned char *fb;
+	size_t flen;
+	enum framing framing;
+	bool resyncing;
+	uint64_t fb_offset; /* stream offset of fb[0], for messages */
+};
+
+/* Quote n bytes of input for a log message: printable ASCII as is, the rest
+ * (and the backslash) as \xHH, at most QUOTE_BYTES of input. */
+static const char *input_quote(char *out, size_t size, const char *p, size_t n)
+{
+	size_t o = 0;
+
+	if (n > QUOTE_BYTES)
+		n = QUOTE_BYTES;
+	for (size_t i = 0; i < n && o + 5 < size; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, size - o, "\\x%02X", ch);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void input_auparse_cb(auparse_state_t *au, auparse_cb_event_t type, void *arg)
+{
+	struct input *in = arg;
+
+	if (type != AUPARSE_CB_EVENT_READY)
+		return;
+	in->st.events++;
+	if (in->cb)
+		in->cb(au, in->arg);
+}
+
+struct input *input_new(enum config_format fmt, input_event_fn cb, void *arg)
+{
+	struct input *in = calloc(1, sizeof(*in));
+
+	if (!in)
+		return NULL;
+	in->fmt = fmt;
+	in->cb = cb;
+	in->arg = arg;
+	in->cap = LINE_START;
+	in->line = malloc(in->cap);
+	if (fmt == CONFIG_FORMAT_BINARY)
+		in->fb = malloc(FRAME_BUF);
+	in->au = auparse_init(AUSOURCE_FEED, 0);
+	if (!in->line || (fmt == CONFIG_FORMAT_BINARY && !in->fb) || !in->au) {
+		input_free(in);
+		return NULL;
+	}
+	/* A global of libauparse (>= 2.x): events without a terminating record
+	 * complete after 1 s instead of auditd.conf's 2 s default. */
+	auparse_set_eoe_timeout(EOE_TIMEOUT_S);
+	auparse_add_callback(in->au, input_auparse_cb, in, NULL);
+	return in;
+}
+
+void input_free(struct input *in)
+{
+	if (!in)
+		return;
+	if (in->au)
+		auparse_destroy(in->au);
+	free(in->line);
+	free(in->fb);
+	free(in);
+}
+
+/* Hand one whole record (ending in '\n') to auparse. libauparse before 4.2
+ * returns -1 without errno, hence the clear. */
+static void input_record(struct input *in, const char *p, size_t n)
+{
+	char quoted[QUOTE_BYTES * 4 + 1];
+
+	in->st.records++;
+	errno = 0;
+	if (auparse_feed(in->au, p, n) < 0) {
+		in->st.rejected++;
+		log_limited("input:rejected", "ZRA0203W",
+		            "auparse rejected a record (%s); it began '%s'",
+		            errno ? strerror(errno) : "no reason given",
+		            input_quote(quoted, sizeof(quoted), p, n));
+	}
+}
+
+static bool input_grow(struct input *in, size_t need)
+{
+	size_t cap = in->cap;
+	char *p;
+
+	if (need <= in->cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	if (cap > INPUT_MAX_LINE + 2)
+		cap = INPUT_MAX_LINE + 2;
+	p = realloc(in->line, cap);
+	if (!p)
+		return false;
+	in->line = p;
+	in->cap = cap;
+	return true;
+}
+
+/* start: the line's first bytes, for the message. */
+static void input_drop_line(struct input *in, const char *start, size_t n, bool nomem)
+{
+	char quoted[QUOTE_BYTES * 4 + 1];
+
+	in->st.overlong++;
+	input_quote(quoted, sizeof(quoted), start, n);
+	if (nomem)
+		log_limited("input:nomem", "ZRA0205E",
+		            "out of memory holding a record; it was dropped; it began '%s'",
+		            quoted);
+	else
+		log_limited("input:overlong", "ZRA0201W",
+		            "dropped a record longer than %d bytes; it began '%s'", INPUT_MAX_LINE,
+		            quoted);
+}
+
+/* Take the bytes of one line (up to and including its '\n' when nl). */
+static void string_take(struct input *in, const char *p, size_t take, bool nl)
+{
+	size_t content = take - (nl ? 1 : 0);
+
+	if (in->dropping) {
+		in->dropping = !nl;
+		return;
+	}
+	if (in->len + content > INPUT_MAX_LINE) {
+		input_drop_line(in, in->len ? in->line : p, in->len ? in->len : content, false);
+		in->len = 0;
+		in->dropping = !nl;
+		return;
+	}
+	if (nl && in->len == 0) {
+		/* the common case: a whole line in this read, fed without a copy */
+		if (content)
+			input_record(in, p, take);
+		return;
+	}
+	/* + 1: input_flush may add the '\n' a last line lacks */
+	if (!input_grow(in, in->len + take + 1)) {
+		input_drop_line(in, in->len ? in->line : p, in->len ? in->len : content, true);
+		in->len = 0;
+		in->dropping = !nl;
+		return;
+	}
+	memcpy(in->line + in->len, p, take);
+	in->len += take;
+	if (nl) {
+		if (in->len > 1)
+			input_record(in, in->line, in->len);
+		in->len = 0;
+	}
+}
+
+static void string_feed(struct input *in, const char *p, size_t n)
+{
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) + 1 : n;
+
+		string_take(in, p, take, nl != NULL);
+		p += take;
+		n -= take;
+	}
+}
+
+static bool hdr_valid(const struct audit_dispatcher_header *h)
+{
+	return h->ver <= AUDISP_PROTOCOL_VER2 && h->hlen == HDR_LEN &&
+	       h->size <= INPUT_BINARY_FIXED;
+}
+
+/* Stricter: also an audit message type, as auditd sends nothing else. Used
+ * where a wrong guess costs data (resynchronising, telling the framings
+ * apart). */
+static bool hdr_plausible(const struct audit_dispatcher_header *h)
+{
+	return hdr_valid(h) && h->type >= 1000 && h->type <= 2999;
+}
+
+static void hdr_at(const struct input *in, size_t pos, struct audit_dispatcher_header *h)
+{
+	memcpy(h, in->fb + pos, HDR_LEN);
+}
+
+/* Build the text record of a frame in in->line and feed it. */
+static void binary_record(struct input *in, const struct audit_dispatcher_header *h,
+                          const unsigned char *payload)
+{
+	size_t n = strnlen((const char *)payload, h->size); /* NUL padding */
+	size_t o = 0;
+
+	while (n && payload[n - 1] == '\n')
+		n--;
+	if (n == 0)
+		return;
+	if (h->ver == AUDISP_PROTOCOL_VER) {
+		const char *name = audit_msg_type_to_name((int)h->type);
+
+		if (name)
+			o = (size_t)snprintf(in->line, in->cap, "type=%s msg=", name);
+		else
+			o = (size_t)snprintf(in->line, in->cap, "type=UNKNOWN[%u] msg=", h->type);
+	}
+	/* in->cap >= LINE_START > prefix + INPUT_BINARY_FIXED + 1 */
+	for (size_t i = 0; i < n; i++) /* an embedded newline would split the record */
+		in->line[o + i] = payload[i] == '\n' ? ' ' : (char)payload[i];
+	o += n;
+	in->line[o++] = '\n';
+	input_record(in, in->line, o);
+}
+
+static size_t resync_scan(const struct input *in, size_t from)
+{
+	struct audit_dispatcher_header h;
+
+	for (size_t i = from; i + HDR_LEN <= in->flen; i++) {
+		hdr_at(in, i, &h);
+		if (hdr_plausible(&h))
+			return i;
+	}
+	return in->flen >= HDR_LEN - 1 && in->flen - (HDR_LEN - 1) > from ? in->flen - (HDR_LEN - 1)
+	                                                                  : from;
+}
+
+static void binary_decided(struct input *in, enum framing f)
+{
+	in->framing = f;
+	log_msg("ZRA0204I", "binary input: frames are %s",
+	        f == FRAMING_FIXED ? "16 + 8970 bytes (auditd 4.1.0 or older)"
+	                           : "16 + the record size (auditd 4.1.1 or newer)");
+}
+
+/* Length of the frame whose header is at pos, or 0 until that is known.
+ * paused: no more bytes are coming for now (the writer has sent whole
+ * frames, so a fixed-size frame would already be complete). */
+static size_t frame_len(struct input *in, const struct audit_dispatcher_header *h, size_t pos,
+                        bool paused)
+{
+	size_t exact = HDR_LEN + h->size;
+	size_t avail = in->flen - pos;
+	struct audit_dispatcher_header next;
+
+	if (in->framing == FRAMING_FIXED)
+		return FIXED_FRAME;
+	if (in->framing == FRAMING_EXACT || exact == FIXED_FRAME)
+		return exact;
+	if (avail >= exact + HDR_LEN) {
+		hdr_at(in, pos + exact, &next);
+		binary_decided(in, hdr_plausible(&next) ? FRAMING_EXACT : FRAMING_FIXED);
+		return frame_len(in, h, pos, paused);
+	}
+	if (paused && avail == exact) {
+		binary_decided(in, FRAMING_EXACT);
+		return exact;
+	}
+	return 0;
+}
+
+/* Consume every complete frame in the buffer; keep the rest at its start. */
+static void binary_drain(struct input *in, bool paused)
+{
+	struct audit_dispatcher_header h;
+	size_t pos = 0;
+
+	while (in->flen - pos >= HDR_LEN) {
+		size_t len;
+
+		hdr_at(in, pos, &h);
+		if (!(in->resyncing ? hdr_plausible(&h) : hdr_valid(&h))) {
+			if (!in->resyncing) {
+				in->st.bad_frames++;
+				in->resyncing = true;
+				log_limited(
+				        "input:badframe", "ZRA0202W",
+				        "binary input: invalid frame header at byte %llu (ver %u, "
+				        "hlen %u, size %u); skipping to the next plausible header",
+				        (unsigned long long)(in->fb_offset + pos), h.ver, h.hlen,
+				        h.size);
+			}
+			pos = resync_scan(in, pos + 1);
+			continue;
+		}
+		in->resyncing = false;
+		len = frame_len(in, &h, pos, paused);
+		if (len == 0 || in->flen - pos < len)
+			break;
+		binary_record(in, &h, in->fb + pos + HDR_LEN);
+		pos += len;
+	}
+	memmove(in->fb, in->fb + pos, in->flen - pos);
+	in->flen -= pos;
+	in->fb_offset += pos;
+}
+
+static void binary_feed(struct input *in, const char *p, size_t n)
+{
+	while (n) {
+		size_t take = FRAME_BUF - in->flen;
+
+		if (take > n)
+			take = n;
+		memcpy(in->fb + in->flen, p, take);
+		in->flen += take;
+		p += take;
+		n -= take;
+		binary_drain(in, false);
+	}
+}
+
+void input_feed(struct input *in, const char *p, size_t n)
+{
+	in->st.bytes += n;
+	if (in->fmt == CONFIG_FORMAT_BINARY)
+		binary_feed(in, p, n);
+	else
+		string_feed(in, p, n);
+}
+
+void input_age(struct input *in)
+{
+	if (in->fmt == CONFIG_FORMAT_BINARY && in->framing == FRAMING_UNKNOWN && in->flen)
+		binary_drain(in, true);
+	if (auparse_feed_has_data(in->au))
+		auparse_feed_age_events(in->au);
+}
+
+/* End of input: a last frame whose payload is all there is delivered even
+ * when its padding never came; anything else is reported and dropped. */
+static void binary_flush(struct input *in)
+{
+	struct audit_dispatcher_header h;
+	char quoted[QUOTE_BYTES * 4 + 1];
+
+	binary_drain(in, true);
+	if (in->flen >= HDR_LEN) {
+		hdr_at(in, 0, &h);
+		if (hdr_valid(&h) && in->flen >= HDR_LEN + h.size) {
+			binary_record(in, &h, in->fb + HDR_LEN);
+			in->flen = 0;
+		}
+	}
+	if (in->flen)
+		log_msg("ZRA0206W",
+		        "binary input: %zu bytes of an incomplete frame discarded at "
+		        "the end of input; they began '%s'",
+		        in->flen,
+		        input_quote(quoted, sizeof(quoted), (const char *)in->fb, in->flen));
+	in->fb_offset += in->flen;
+	in->flen = 0;
+	in->resyncing = false;
+}
+
+void input_flush(struct input *in)
+{
+	if (in->fmt == CONFIG_FORMAT_BINARY) {
+		binary_flush(in);
+	} else if (in->len && !in->dropping) {
+		/* the last line lacks its '\n': it is still a whole record */
+		in->line[in->len++] = '\n';
+		input_record(in, in->line, in->len);
+	}
+	in->len = 0;
+	in->dropping = false;
+	auparse_flush_feed(in->au);
+}
+
+const struct input_stats *input_stats(const struct input *in)
+{
+	return &in->st;
+}

@@ -25,7 +25,7 @@
 
 #include "config.h"
 
-#define INPUT_MAX_LINE (1024 * 1024)
+#define INPUT_MAX_LINE     (1024 * 1024)
 #define INPUT_BINARY_FIXED 8970 /* MAX_AUDIT_MESSAGE_LENGTH */
 
 typedef void (*input_event_fn)(auparse_state_t *au, void *arg);

@@ -36,8 +36,8 @@ static struct {
 	unsigned next_slot; /* slots are reused in ring order: this one is the oldest */
 	bool ready;
 } L = {
-	.mu = PTHREAD_MUTEX_INITIALIZER,
-	.interval = 60,
+        .mu = PTHREAD_MUTEX_INITIALIZER,
+        .interval = 60,
 };
 
 static double log_real_clock(void)
@@ -80,7 +80,7 @@ void log_close(void)
 	pthread_mutex_unlock(&L.mu);
 }
 
-static int log_priority(const char *id)
+int log_level(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
 
@@ -111,7 +111,7 @@ static void log_stderr(const char *id, const char *text)
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	n = snprintf(line, sizeof(line), "%s.%03ld %s[%ld]: %s %s\n", when, ts.tv_nsec / 1000000L,
-		     L.ident ? L.ident : "zos-remote", (long)getpid(), id, text);
+	             L.ident ? L.ident : "zos-remote", (long)getpid(), id, text);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {
@@ -126,7 +126,7 @@ static void log_stderr(const char *id, const char *text)
 /* Caller holds mu. */
 static void log_emit(const char *id, const char *text)
 {
-	syslog(log_priority(id), "%s %s", id, text);
+	syslog(log_level(id), "%s %s", id, text);
 	if (L.to_stderr)
 		log_stderr(id, text);
 }
@@ -236,7 +236,7 @@ bool log_limited(const char *key, const char *id, const char *fmt, ...)
 		size_t n = strlen(text);
 
 		snprintf(text + n, sizeof(text) - n, " (%lu similar message%s suppressed)", quiet,
-			 quiet == 1 ? "" : "s");
+		         quiet == 1 ? "" : "s");
 	}
 	log_emit(id, text);
 	pthread_mutex_unlock(&L.mu);

@@ -6,7 +6,10 @@
  * The man page's MESSAGES section lists every id.
  *
  * Thread-safe: the reader and sender threads both log. The rate limiter
- * keeps its state behind a mutex; log_reset() clears it for tests. */
+ * keeps its state behind a mutex; log_reset() clears it for tests. It
+ * remembers up to 1024 keys (compared on their first 95 bytes); when full,
+ * the oldest key is forgotten, with its count of suppressed messages.
+ * Messages longer than about 1000 bytes are cut and end in "...". */
 #ifndef ZR_LOG_H
 #define ZR_LOG_H
 
@@ -20,6 +23,10 @@
  * timestamp. May be called again (SIGHUP). */
 void log_open(const char *ident, bool to_stderr);
 void log_close(void);
+
+/* The syslog priority of an id: LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT or
+ * LOG_DEBUG from its last letter; an id without a known letter is LOG_ERR. */
+int log_level(const char *id);
 
 /* Log a message with id (severity from its last letter). */
 void log_msg(const char *id, const char *fmt, ...) LOG_FMT(2, 3);

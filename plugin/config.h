@@ -1,0 +1,82 @@
+/* config.h - zos-remote.conf: parse, validate, defaults.
+ *
+ * Pure but for reading the one file. Syntax: `key = value` lines, keys
+ * case-insensitive, `#` starts a comment line, blank lines ignored, values
+ * trimmed. The original plugin's keys (server, port, user, password,
+ * timeout, q_depth) keep their meaning. Unknown keys, duplicate keys,
+ * out-of-range values and unsafe file permissions are errors; each error
+ * message names the file, the line and the key, and says what is allowed.
+ *
+ * The file must be a regular file, owned by root (or by the effective user
+ * when the plugin does not run as root, as in tests), mode 0600 or 0640
+ * (no group write, nothing for others).
+ *
+ * Owner: main (loads it at start and on SIGHUP, then hands copies out). */
+#ifndef ZR_CONFIG_H
+#define ZR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mapper.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/audit/zos-remote.conf"
+
+enum config_format {
+	CONFIG_FORMAT_STRING, /* one record per line (auditd format = string) */
+	CONFIG_FORMAT_BINARY, /* audit_dispatcher_header frames */
+};
+
+struct config {
+	/* The original's keys. */
+	char server[256];   /* host name or address; required */
+	unsigned port;      /* 0 = LDAP default (389); 0-65535 */
+	char user[9];       /* RACF user id, 1-8 chars; required */
+	char password[129]; /* required; wiped by config_wipe() */
+	unsigned timeout;   /* seconds, 1-3600, default 15: connect, bind, each op */
+	unsigned q_depth;   /* events held in memory, 16-1000000, default 8192 */
+
+	/* Input. */
+	enum config_format format; /* `format = string|binary`, default string */
+
+	/* Mapping (mapping.md; see struct map_opts). */
+	char class_name[9];             /* `class`, default @LINUX */
+	enum map_event_code event_code; /* `event_code = authorization|by_type` */
+	enum map_violation violation;   /* `violation = never|failures` */
+	enum map_link link_value;       /* `link_value = serial_time|serial` */
+	unsigned max_field_length;      /* 64-16384, default 1024 */
+	unsigned max_item_bytes;        /* 1024-30000, default 30000 */
+
+	/* Delivery. */
+	unsigned window;        /* extended operations in flight, 1-256 */
+	unsigned batch_items;   /* items per request, 1-10000 */
+	unsigned batch_bytes;   /* request size target, 4096-4194304 */
+	unsigned linger_ms;     /* wait this long to fill a batch, 0-1000 */
+	unsigned drain_timeout; /* seconds to deliver after EOF/SIGTERM, 0-600, default 10 */
+	unsigned log_interval;  /* seconds between repeats of a rate-limited message, 1-86400,
+	                           default 60 */
+};
+
+/* Called once per problem found; msg is a complete sentence. */
+typedef void (*config_err_fn)(void *arg, const char *msg);
+
+void config_defaults(struct config *c);
+
+/* Parse path into c (which is first set to defaults). Returns the number
+ * of problems found and reported through err (0 = c is usable). When the
+ * result is not 0, c is wiped. */
+int config_load(const char *path, struct config *c, config_err_fn err, void *arg);
+
+/* Parse a config held in memory; name is used in messages. Same result as
+ * config_load but without the file-permission checks. */
+int config_parse(const char *name, const char *text, size_t len, struct config *c,
+                 config_err_fn err, void *arg);
+
+/* Fill mapper options from c (hostname left to the caller). */
+void config_map_opts(const struct config *c, struct map_opts *o);
+
+/* Overwrite the secret parts of c (the password) in a way the compiler
+ * cannot optimise away. */
+void config_wipe(struct config *c);
+
+#endif
