@@ -166,6 +166,7 @@ static bool ictx_datafield(struct der_reader *list, const struct ictx_policy *po
 		return ictx_fail(it, 100, ICTX_F_DATAFIELD, 0, "out of memory");
 	it->relocs = nr;
 	nr[it->nrelocs++] = rel;
+	it->have |= 1u << ICTX_F_DATAFIELD;
 	return true;
 }
 

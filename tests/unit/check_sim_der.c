@@ -6,7 +6,8 @@
 
 #include "sim/sim_der.h"
 
-#define BYTES(...) ((const unsigned char[]){__VA_ARGS__}), sizeof((const unsigned char[]){__VA_ARGS__})
+#define BYTES(...)                                                                                 \
+	((const unsigned char[]){__VA_ARGS__}), sizeof((const unsigned char[]){__VA_ARGS__})
 
 static enum der_err read_int(const unsigned char *p, size_t n, int64_t *v)
 {
@@ -45,7 +46,7 @@ START_TEST(test_int_refusals)
 	ck_assert_int_eq(read_int(BYTES(0x02, 0x02, 0xff, 0x80), &v), DER_NONMIN_INT);
 	ck_assert_int_eq(read_int(BYTES(0x02, 0x00), &v), DER_BAD_INT);
 	ck_assert_int_eq(read_int(BYTES(0x02, 0x09, 0x01, 0, 0, 0, 0, 0, 0, 0, 0), &v),
-			 DER_INT_RANGE);
+	                 DER_INT_RANGE);
 	ck_assert_int_eq(read_int(BYTES(0x0a, 0x01, 0x01), &v), DER_WRONG_TAG);
 	ck_assert_int_eq(read_int(BYTES(0x22, 0x01, 0x01), &v), DER_CONSTRUCTED);
 	ck_assert_int_eq(v, 5); /* untouched on failure */
@@ -71,7 +72,7 @@ START_TEST(test_lengths)
 	ck_assert_uint_eq(t.content.len, 0x90);
 	ck_assert(der_at_end(&r));
 	ck_assert_int_eq(read_int(BYTES(0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00), &v),
-			 DER_INDEFINITE);
+	                 DER_INDEFINITE);
 	ck_assert_int_eq(read_int(BYTES(0x02, 0x85, 1, 0, 0, 0, 0), &v), DER_LEN_TOO_BIG);
 	ck_assert_int_eq(read_int(BYTES(0x02, 0x03, 0x01), &v), DER_TRUNCATED);
 	ck_assert_int_eq(read_int(BYTES(0x02), &v), DER_TRUNCATED);

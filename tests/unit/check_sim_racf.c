@@ -31,10 +31,10 @@ START_TEST(test_users_ok)
 	struct racf r = {0};
 	char err[256] = "";
 	ck_assert_int_eq(parse_users(&r,
-				     "# bind users\n\n  auditor  s3cret  remote-audit\n"
-				     "NOAUTH pw\n#x y z\n",
-				     err, sizeof err),
-			 0);
+	                             "# bind users\n\n  auditor  s3cret  remote-audit\n"
+	                             "NOAUTH pw\n#x y z\n",
+	                             err, sizeof err),
+	                 0);
 	ck_assert_uint_eq(r.nusers, 2);
 	const struct racf_user *u = racf_find_user(&r, "Auditor");
 	ck_assert_ptr_nonnull(u);
@@ -55,13 +55,13 @@ struct bad_case {
 };
 
 static const struct bad_case bad_users[] = {
-	{"OK pw\nLONGUSERID pw\n", "users.txt:2: user id \"LONGUSERID\""},
-	{"OK pw\n\n1ABC pw\n", "users.txt:3: user id"},
-	{"ONLYONE\n", "users.txt:1: expected \"RACFUSER PASSWORD [remote-audit]\", got 1"},
-	{"A pw remote-audot\n", "users.txt:1: third field \"remote-audot\""},
-	{"A pw\na pw2\n", "users.txt:2: user A defined twice"},
-	{"A pw remote-audit extra\n", "users.txt:1: expected"},
-	{"# nothing\n", "users.txt: no users defined"},
+        {"OK pw\nLONGUSERID pw\n", "users.txt:2: user id \"LONGUSERID\""},
+        {"OK pw\n\n1ABC pw\n", "users.txt:3: user id"},
+        {"ONLYONE\n", "users.txt:1: expected \"RACFUSER PASSWORD [remote-audit]\", got 1"},
+        {"A pw remote-audot\n", "users.txt:1: third field \"remote-audot\""},
+        {"A pw\na pw2\n", "users.txt:2: user A defined twice"},
+        {"A pw remote-audit extra\n", "users.txt:1: expected"},
+        {"# nothing\n", "users.txt: no users defined"},
 };
 
 START_TEST(test_users_errors)
@@ -100,12 +100,12 @@ START_TEST(test_load_names_the_file)
 END_TEST
 
 static const struct bad_case bad_profiles[] = {
-	{"* all\nSYSCALL sometimes\n", "profiles.txt:2: audit option \"sometimes\""},
-	{"A.***.B all\n", "profiles.txt:1: *** is not"},
-	{"A** all\n", "profiles.txt:1: ** must be a whole qualifier"},
-	{"AVC all\nAVC none\n", "profiles.txt:2: profile AVC defined twice"},
-	{"AVC all loud\n", "profiles.txt:1: third field \"loud\""},
-	{"AVC\n", "profiles.txt:1: expected"},
+        {"* all\nSYSCALL sometimes\n", "profiles.txt:2: audit option \"sometimes\""},
+        {"A.***.B all\n", "profiles.txt:1: *** is not"},
+        {"A** all\n", "profiles.txt:1: ** must be a whole qualifier"},
+        {"AVC all\nAVC none\n", "profiles.txt:2: profile AVC defined twice"},
+        {"AVC all loud\n", "profiles.txt:1: third field \"loud\""},
+        {"AVC\n", "profiles.txt:1: expected"},
 };
 
 START_TEST(test_profiles_errors)
@@ -158,10 +158,10 @@ START_TEST(test_best_profile)
 	struct racf r = {0};
 	char err[256];
 	ck_assert_int_eq(parse_profiles(&r,
-					"** none\n* none\nUSER_* success\nUSER_%%%%% failures\n"
-					"USER_AUTH all\nA.** none\nA.B.* all\nA.*.C success\n",
-					err, sizeof err),
-			 0);
+	                                "** none\n* none\nUSER_* success\nUSER_%%%%% failures\n"
+	                                "USER_AUTH all\nA.** none\nA.B.* all\nA.*.C success\n",
+	                                err, sizeof err),
+	                 0);
 	ck_assert_str_eq(best(&r, "USER_AUTH"), "USER_AUTH");   /* discrete first */
 	ck_assert_str_eq(best(&r, "USER_LOGIN"), "USER_%%%%%"); /* % beats * */
 	ck_assert_str_eq(best(&r, "USER_START"), "USER_%%%%%");
@@ -184,11 +184,12 @@ START_TEST(test_decide)
 	struct racf r = {0};
 	char err[256];
 	struct racf_decision d;
-	ck_assert_int_eq(parse_profiles(&r,
-					"* none\nAVC all\nOK success\nBAD failures\nWARN all warning\n"
-					"WARNF failures warning\n",
-					err, sizeof err),
-			 0);
+	ck_assert_int_eq(
+	        parse_profiles(&r,
+	                       "* none\nAVC all\nOK success\nBAD failures\nWARN all warning\n"
+	                       "WARNF failures warning\n",
+	                       err, sizeof err),
+	        0);
 	racf_decide(&r, "SYSCALL", 7, false, &d);
 	ck_assert_int_eq(d.major, 3);
 	ck_assert_str_eq(d.reason, "profile * has AUDIT(NONE)");
@@ -241,7 +242,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_users_errors, 0, sizeof bad_users / sizeof bad_users[0]);
 	tcase_add_test(tc, test_load_names_the_file);
 	tcase_add_loop_test(tc, test_profiles_errors, 0,
-			    sizeof bad_profiles / sizeof bad_profiles[0]);
+	                    sizeof bad_profiles / sizeof bad_profiles[0]);
 	tcase_add_test(tc, test_generic_characters);
 	tcase_add_test(tc, test_best_profile);
 	tcase_add_test(tc, test_decide);
