@@ -172,6 +172,14 @@ int zr_log_write(const struct zr_log *l, const char *path);
 char **zr_sample_logs(const char *sub);
 void zr_strv_free(char **v);
 
+/* $ZR_SHARED/data/auditlogs/rel; caller frees. */
+char *zr_sample_path(const char *rel);
+/* Text of n one-record events (USER_ACCT, terminal in every auparse),
+ * serials first.., time sec + i ms; caller frees. */
+char *zr_gen_records(size_t n, unsigned long first, long long sec);
+/* Load a sample (rel to auditlogs) followed by extra text (may be NULL). */
+int zr_log_sample(const char *rel, const char *extra, struct zr_log *l);
+
 /* Expected 16-hex-digit link value of an event. */
 void zr_link_hex(unsigned long serial, long long sec, bool serial_only, char out[17]);
 
@@ -183,6 +191,11 @@ struct zr_expect {
 	bool serial_only;       /* link_value = serial */
 	int major;              /* expected MajorCode of every item; -1 = any */
 	bool check_content;     /* fields, log string, relocates (not only counts) */
+	bool quiet;             /* count problems without printing them */
+	/* Check qualifier and log-string type per part of an event that
+	 * auparse hands over on its own (see check_logs.c test_split_events),
+	 * not per Linux event. */
+	bool per_part;
 };
 
 struct zr_verdict {
@@ -199,5 +212,9 @@ struct zr_verdict {
  * prefixed with label. */
 void zr_verify(const struct zr_log *l, const struct zr_journal *j, const struct zr_expect *e,
                const char *label, struct zr_verdict *v);
+/* Poll the journal at path until every record of l arrived (or timeout,
+ * scaled); the last verdict in v (quiet). true when all arrived. */
+bool zr_wait_delivered(const struct zr_log *l, const char *path, double timeout,
+                       struct zr_verdict *v);
 
 #endif
