@@ -167,9 +167,7 @@ static size_t esc_unit(const char *s, size_t i, size_t len)
 	return i + u <= len ? u : len - i;
 }
 
-/* The longest prefix of escaped s (len bytes) of at most max bytes that
- * does not end inside an escape. */
-static size_t esc_cut(const char *s, size_t len, size_t max)
+size_t map_escaped_cut(const char *s, size_t len, size_t max)
 {
 	size_t i = 0;
 	while (i < len) {
@@ -314,7 +312,7 @@ static int make_logstring(struct map_run *r, const struct map_scan *s, const cha
 	    buf_append(sc, "): type: ", 9) < 0 ||
 	    append_type_name(sc, s->first_type, s->first_type_num) < 0)
 		return -1;
-	size_t n = esc_cut((const char *)sc->data, sc->len, ITEM_LOGSTRING_MAX);
+	size_t n = map_escaped_cut((const char *)sc->data, sc->len, ITEM_LOGSTRING_MAX);
 	return item_list_add_str(r->l, (const char *)sc->data, n, &r->proto.logstring);
 }
 
@@ -417,7 +415,7 @@ static size_t count_parts(const char *v, size_t vlen, size_t cap)
 {
 	size_t n = 0;
 	for (size_t pos = 0; pos < vlen; n++)
-		pos += esc_cut(v + pos, vlen - pos, cap);
+		pos += map_escaped_cut(v + pos, vlen - pos, cap);
 	return n;
 }
 
@@ -448,7 +446,7 @@ static int emit_split(struct map_run *r, size_t nl, size_t total)
 	size_t pos = 0;
 	for (size_t i = 1; i <= nparts; i++) {
 		const char *v = (const char *)sc->data + nl + 1;
-		size_t c = esc_cut(v + pos, vlen - pos, cap);
+		size_t c = map_escaped_cut(v + pos, vlen - pos, cap);
 		char *o = (char *)sc->data + total;
 		memcpy(o, sc->data, nl);
 		int pl = snprintf(o + nl, 4 + 2 * (size_t)d + 1, "[%zu/%zu]=", i, nparts);
@@ -496,7 +494,7 @@ static int set_resource(struct map_run *r)
 	buf_reset(sc);
 	if (append_type_name(sc, auparse_get_type_name(r->au), auparse_get_type(r->au)) < 0)
 		return -1;
-	size_t n = esc_cut((const char *)sc->data, sc->len, ITEM_RESOURCE_MAX);
+	size_t n = map_escaped_cut((const char *)sc->data, sc->len, ITEM_RESOURCE_MAX);
 	return item_list_add_str(r->l, (const char *)sc->data, n, &r->proto.resource);
 }
 

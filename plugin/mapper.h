@@ -77,6 +77,11 @@ int map_event(auparse_state_t *au, const struct map_opts *o, struct item_list *l
  * a backslash becomes \\. Appends to out (NUL-terminated); 0 or -1. */
 int map_escape(const char *p, size_t n, struct buf *out);
 
+/* The longest prefix of an escaped string s (len bytes, as map_escape
+ * makes it) of at most max bytes that does not end inside an escape. Used
+ * for every cut: LogString (200), Resource (240) and split relocates. */
+size_t map_escaped_cut(const char *s, size_t len, size_t max);
+
 /* Event code (1..7) for a record type name under MAP_EVENT_BY_TYPE; 2 for
  * a type not in the table (and for NULL). */
 int map_event_code_for_type(const char *type_name);
