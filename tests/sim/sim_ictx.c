@@ -325,7 +325,7 @@ int ictx_process(const struct ictx_policy *pol, const void *val, size_t len,
 		return ictx_refuse(out, -1, "request value is not a DER SEQUENCE: %s",
 		                   der_strerror(e));
 	if (t.tag != DER_SEQUENCE)
-		return ictx_refuse(out, -1, "request value has tag 0x%02x, not SEQUENCE 0x30",
+		return ictx_refuse(out, -1, "request value is not a DER SEQUENCE (tag 0x%02x)",
 		                   t.tag);
 	if (!der_at_end(&all))
 		return ictx_refuse(out, -1, "%zu bytes of trailing garbage after the request",
