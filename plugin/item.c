@@ -15,6 +15,7 @@ void item_list_clear(struct item_list *l)
 	l->nitems = 0;
 	l->nfields = 0;
 	l->text_len = 0;
+	l->ev.valid = false;
 }
 
 void item_list_free(struct item_list *l)

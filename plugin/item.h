@@ -80,6 +80,24 @@ struct item {
 	uint32_t serial; /* the Linux event serial, for log messages */
 };
 
+/* What the mapper decided for the event the list holds, kept so that a
+ * later part of the same event (libauparse can hand one event over in
+ * several callbacks) gets the same link value, qualifier, event code and
+ * log string. Written by the mapper only; item_list_clear() invalidates it. */
+struct item_evstate {
+	bool valid;
+	long long sec; /* the Linux event id: sec.milli:serial on node */
+	unsigned milli;
+	unsigned long serial;
+	struct item_str node;    /* node= as given, "" when there is none */
+	int succ_q, res_q;       /* qualifier from the first success= / res=, -1 none */
+	int event;               /* event code decided so far */
+	struct item proto;       /* header copied into every item */
+	struct item_str head[2]; /* relocates 113 (time) and 114 msg=audit(...) */
+	size_t head_bytes;       /* their DER size */
+	size_t field_limit;      /* longest relocate value for this event */
+};
+
 struct item_list {
 	struct item *items;
 	size_t nitems, items_cap;
@@ -87,9 +105,10 @@ struct item_list {
 	size_t nfields, fields_cap;
 	char *text;
 	size_t text_len, text_cap;
-	struct buf scratch; /* the mapper's working memory (escaping); kept
-	                     * with the list so it is reused, not allocated,
-	                     * per field */
+	struct item_evstate ev; /* the mapper's event state (see above) */
+	struct buf scratch;     /* the mapper's working memory (escaping); kept
+	                         * with the list so it is reused, not allocated,
+	                         * per field */
 };
 
 void item_list_init(struct item_list *l);

@@ -216,17 +216,12 @@ struct map_run {
 	auparse_state_t *au;
 	const struct map_opts *o;
 	struct item_list *l;
-	struct item proto;       /* copied into every item; resource set per record */
-	struct item_str head[2]; /* relocate 113 time, 114 msg=audit(...) */
-	size_t head_bytes;       /* DER size of the two head relocates */
+	struct item_evstate *ev; /* &l->ev: what holds for every item of the event */
 	size_t item_bytes;       /* DER size of the current item's relocates */
-	size_t field_limit;      /* longest relocate value we make */
 };
 
-/* What the first pass over the event decides once for all its items. */
+/* What a pass over one part of the event finds. */
 struct map_scan {
-	int qualifier;
-	int event;
 	bool found;             /* a record other than EOE exists */
 	const char *first_type; /* its type name (libaudit's static text), or
 	                         * NULL when libaudit has no name for it */
@@ -244,14 +239,11 @@ static int qualifier_of(const char *name, const char *value)
 	                                                               : ITEM_QUAL_SUCCESS;
 }
 
-/* First pass: qualifier (first success=, else first res=, else info), the
- * event code, the first record's type. */
-static void scan_event(auparse_state_t *au, const struct map_opts *o, struct map_scan *s)
+/* First pass over a part of the event: the first success= and res= values
+ * (kept across parts in ev), the event code, the first record's type. */
+static void scan_part(auparse_state_t *au, const struct map_opts *o, struct item_evstate *ev,
+                      struct map_scan *s)
 {
-	int res_q = -1, succ_q = -1;
-
-	s->qualifier = ITEM_QUAL_INFO;
-	s->event = ITEM_EVENT_AUTHORIZATION;
 	s->found = false;
 	s->first_type = NULL;
 	s->first_type_num = 0;
@@ -268,23 +260,41 @@ static void scan_event(auparse_state_t *au, const struct map_opts *o, struct map
 		}
 		/* The first record whose type has its own code decides: the
 		 * SYSCALL record of a CONFIG_CHANGE event is policy too. */
-		if (o->event_code == MAP_EVENT_BY_TYPE && s->event == ITEM_EVENT_AUTHORIZATION)
-			s->event = map_event_code_for_type(tn);
-		if (succ_q >= 0 || auparse_first_field(au) <= 0)
+		if (o->event_code == MAP_EVENT_BY_TYPE && ev->event == ITEM_EVENT_AUTHORIZATION)
+			ev->event = map_event_code_for_type(tn);
+		if (ev->succ_q >= 0 || auparse_first_field(au) <= 0)
 			continue;
 		do {
 			const char *name = auparse_get_field_name(au);
 			if (!name)
 				continue;
 			if (strcmp(name, "success") == 0) {
-				succ_q = qualifier_of(name, auparse_get_field_str(au));
+				ev->succ_q = qualifier_of(name, auparse_get_field_str(au));
 				break;
 			}
-			if (res_q < 0 && strcmp(name, "res") == 0)
-				res_q = qualifier_of(name, auparse_get_field_str(au));
+			if (ev->res_q < 0 && strcmp(name, "res") == 0)
+				ev->res_q = qualifier_of(name, auparse_get_field_str(au));
 		} while (auparse_next_field(au) > 0);
 	} while (auparse_next_record(au) > 0);
-	s->qualifier = succ_q >= 0 ? succ_q : res_q >= 0 ? res_q : ITEM_QUAL_INFO;
+}
+
+/* Apply the event-wide decisions to every item of the event, including
+ * those of earlier parts: one qualifier per event (first success=, else
+ * first res=, else info). */
+static void settle(struct map_run *r)
+{
+	struct item_evstate *ev = r->ev;
+	int q = ev->succ_q >= 0 ? ev->succ_q : ev->res_q >= 0 ? ev->res_q : ITEM_QUAL_INFO;
+	bool violation = r->o->violation == MAP_VIOLATION_FAILURES && q == ITEM_QUAL_FAIL;
+
+	ev->proto.qualifier = (uint8_t)q;
+	ev->proto.violation = violation;
+	ev->proto.event = (uint8_t)ev->event;
+	for (size_t i = 0; i < r->l->nitems; i++) {
+		r->l->items[i].qualifier = (uint8_t)q;
+		r->l->items[i].violation = violation;
+		r->l->items[i].event = (uint8_t)ev->event;
+	}
 }
 
 /* Append the record type name to scratch: auparse's name, or UNKNOWN[n]
@@ -313,53 +323,64 @@ static int make_logstring(struct map_run *r, const struct map_scan *s, const cha
 	    append_type_name(sc, s->first_type, s->first_type_num) < 0)
 		return -1;
 	size_t n = map_escaped_cut((const char *)sc->data, sc->len, ITEM_LOGSTRING_MAX);
-	return item_list_add_str(r->l, (const char *)sc->data, n, &r->proto.logstring);
+	return item_list_add_str(r->l, (const char *)sc->data, n, &r->ev->proto.logstring);
+}
+
+/* Is auparse's current event the one ev describes? */
+static bool same_event(const struct item_list *l, const au_event_t *e)
+{
+	const struct item_evstate *ev = &l->ev;
+	const char *node = e->host ? e->host : "";
+
+	return ev->valid && ev->sec == (long long)e->sec && ev->milli == e->milli &&
+	       ev->serial == e->serial && strcmp(item_text(l, ev->node), node) == 0;
 }
 
 /* Item fields shared by every item of the event, and the head relocates. */
-static int begin_event(struct map_run *r, const struct map_scan *s)
+static int begin_event(struct map_run *r, const struct map_scan *s, const au_event_t *e)
 {
-	const au_event_t *e = auparse_get_timestamp(r->au);
+	struct item_evstate *ev = r->ev;
 	const struct map_opts *o = r->o;
 	char tmp[96];
 	uint32_t serial = (uint32_t)e->serial;
 	uint32_t secs = (uint32_t)((unsigned long long)e->sec & 0xffffffffU);
 
-	memset(&r->proto, 0, sizeof(r->proto));
+	memset(&ev->proto, 0, sizeof(ev->proto));
 	for (int i = 0; i < 4; i++) {
-		r->proto.link[i] = (uint8_t)(serial >> (24 - 8 * i));
-		r->proto.link[4 + i] =
+		ev->proto.link[i] = (uint8_t)(serial >> (24 - 8 * i));
+		ev->proto.link[4 + i] =
 		        o->link == MAP_LINK_SERIAL ? 0 : (uint8_t)(secs >> (24 - 8 * i));
 	}
-	r->proto.qualifier = (uint8_t)s->qualifier;
-	r->proto.violation =
-	        o->violation == MAP_VIOLATION_FAILURES && s->qualifier == ITEM_QUAL_FAIL;
-	r->proto.event = (uint8_t)s->event;
-	r->proto.serial = serial;
+	ev->proto.serial = serial;
 
 	const char *cls = o->class_name ? o->class_name : MAP_DEFAULT_CLASS;
-	size_t clen = strnlen(cls, ITEM_CLASS_MAX);
-	if (item_list_add_str(r->l, cls, clen, &r->proto.class_name) < 0 ||
+	const char *node = e->host ? e->host : "";
+	if (item_list_add_str(r->l, cls, strnlen(cls, ITEM_CLASS_MAX), &ev->proto.class_name) < 0 ||
+	    item_list_add_str(r->l, node, strlen(node), &ev->node) < 0 ||
 	    make_logstring(r, s, e->host) < 0)
 		return -1;
 
 	int n = format_ctime(e->sec, tmp, sizeof(tmp));
-	if (item_list_add_str(r->l, tmp, (size_t)n, &r->head[0]) < 0)
+	if (item_list_add_str(r->l, tmp, (size_t)n, &ev->head[0]) < 0)
 		return -1;
 	n = snprintf(tmp, sizeof(tmp), "msg=audit(%lld.%03u:%lu)", (long long)e->sec, e->milli,
 	             e->serial);
-	if (item_list_add_str(r->l, tmp, (size_t)n, &r->head[1]) < 0)
+	if (item_list_add_str(r->l, tmp, (size_t)n, &ev->head[1]) < 0)
 		return -1;
-	r->head_bytes = der_field_size(r->head[0].len) + der_field_size(r->head[1].len);
+	ev->head_bytes = der_field_size(ev->head[0].len) + der_field_size(ev->head[1].len);
 
 	/* A relocate never makes its item exceed max_item_bytes on its own:
 	 * the split length is capped by the room the head leaves. */
-	r->field_limit = o->max_field_length;
-	if (o->max_item_bytes > r->head_bytes + MAP_FIELD_OVERHEAD_MAX) {
-		size_t room = o->max_item_bytes - r->head_bytes - MAP_FIELD_OVERHEAD_MAX;
-		if (room < r->field_limit)
-			r->field_limit = room;
+	ev->field_limit = o->max_field_length;
+	if (o->max_item_bytes > ev->head_bytes + MAP_FIELD_OVERHEAD_MAX) {
+		size_t room = o->max_item_bytes - ev->head_bytes - MAP_FIELD_OVERHEAD_MAX;
+		if (room < ev->field_limit)
+			ev->field_limit = room;
 	}
+	ev->sec = (long long)e->sec;
+	ev->milli = e->milli;
+	ev->serial = e->serial;
+	ev->valid = true;
 	return 0;
 }
 
@@ -373,13 +394,13 @@ static int start_item(struct map_run *r)
 		return -1;
 	struct item *it = &r->l->items[idx];
 	uint32_t first = it->first_field;
-	*it = r->proto;
+	*it = r->ev->proto;
 	it->first_field = first;
 	it->nfields = 0;
-	if (item_list_add_field_str(r->l, ITEM_RELOC_TIMESTAMP, r->head[0]) < 0 ||
-	    item_list_add_field_str(r->l, ITEM_RELOC_OTHER, r->head[1]) < 0)
+	if (item_list_add_field_str(r->l, ITEM_RELOC_TIMESTAMP, r->ev->head[0]) < 0 ||
+	    item_list_add_field_str(r->l, ITEM_RELOC_OTHER, r->ev->head[1]) < 0)
 		return -1;
-	r->item_bytes = r->head_bytes;
+	r->item_bytes = r->ev->head_bytes;
 	return 0;
 }
 
@@ -432,8 +453,8 @@ static int emit_split(struct map_run *r, size_t nl, size_t total)
 	 * count fits the width assumed (every prefix sized for i = n). */
 	for (;;) {
 		size_t prefix = nl + 4 + 2 * (size_t)d;
-		cap = r->field_limit > prefix + MAP_MIN_PART ? r->field_limit - prefix
-		                                             : MAP_MIN_PART;
+		cap = r->ev->field_limit > prefix + MAP_MIN_PART ? r->ev->field_limit - prefix
+		                                                 : MAP_MIN_PART;
 		nparts = count_parts((const char *)sc->data + nl + 1, vlen, cap);
 		if (digits(nparts) <= d)
 			break;
@@ -478,7 +499,7 @@ static int map_field(struct map_run *r)
 		val = "";
 	if (buf_append(sc, "=", 1) < 0 || map_escape(val, strlen(val), sc) < 0)
 		return -1;
-	if (sc->len <= r->field_limit)
+	if (sc->len <= r->ev->field_limit)
 		return emit_field(r, sc->data, sc->len);
 	return emit_split(r, nl, sc->len);
 }
@@ -495,7 +516,7 @@ static int set_resource(struct map_run *r)
 	if (append_type_name(sc, auparse_get_type_name(r->au), auparse_get_type(r->au)) < 0)
 		return -1;
 	size_t n = map_escaped_cut((const char *)sc->data, sc->len, ITEM_RESOURCE_MAX);
-	return item_list_add_str(r->l, (const char *)sc->data, n, &r->proto.resource);
+	return item_list_add_str(r->l, (const char *)sc->data, n, &r->ev->proto.resource);
 }
 
 static int map_record(struct map_run *r)
@@ -511,31 +532,61 @@ static int map_record(struct map_run *r)
 	return 0;
 }
 
+/* Map the records of the part auparse is on onto the end of l. */
+static int map_records(struct map_run *r)
+{
+	auparse_first_record(r->au);
+	do {
+		if (auparse_get_type(r->au) != AUDIT_EOE && map_record(r) < 0)
+			return -1;
+	} while (auparse_next_record(r->au) > 0);
+	settle(r);
+	return 0;
+}
+
 int map_event(auparse_state_t *au, const struct map_opts *o, struct item_list *l)
 {
-	struct map_run r = {.au = au, .o = o, .l = l};
+	struct map_run r = {.au = au, .o = o, .l = l, .ev = &l->ev};
 	struct map_scan s;
 
 	item_list_clear(l);
-	if (!auparse_get_timestamp(au)) {
+	const au_event_t *e = auparse_get_timestamp(au);
+	if (!e) {
 		errno = EINVAL;
 		return -1;
 	}
 	/* Our escaping is the only one: auparse's default (TTY) would turn
 	 * control bytes into octal before we see them. */
 	auparse_set_escape_mode(au, AUPARSE_ESC_RAW);
-	scan_event(au, o, &s);
+	l->ev.succ_q = -1;
+	l->ev.res_q = -1;
+	l->ev.event = ITEM_EVENT_AUTHORIZATION;
+	scan_part(au, o, &l->ev, &s);
 	if (!s.found)
 		return 0; /* nothing but EOE */
-	if (begin_event(&r, &s) < 0)
-		goto fail;
-	auparse_first_record(au);
-	do {
-		if (auparse_get_type(au) != AUDIT_EOE && map_record(&r) < 0)
-			goto fail;
-	} while (auparse_next_record(au) > 0);
+	if (begin_event(&r, &s, e) < 0 || map_records(&r) < 0) {
+		item_list_clear(l);
+		return -1;
+	}
 	return (int)l->nitems;
-fail:
-	item_list_clear(l);
-	return -1;
+}
+
+int map_event_continue(auparse_state_t *au, const struct map_opts *o, struct item_list *l)
+{
+	struct map_run r = {.au = au, .o = o, .l = l, .ev = &l->ev};
+	struct map_scan s;
+	const au_event_t *e = auparse_get_timestamp(au);
+
+	if (!e || !same_event(l, e))
+		return MAP_OTHER_EVENT;
+	auparse_set_escape_mode(au, AUPARSE_ESC_RAW);
+	size_t before = l->nitems;
+	scan_part(au, o, &l->ev, &s);
+	if (!s.found)
+		return 0;
+	if (map_records(&r) < 0) {
+		item_list_clear(l);
+		return -1;
+	}
+	return (int)(l->nitems - before);
 }

@@ -73,6 +73,21 @@ void map_opts_default(struct map_opts *o);
  * control bytes into octal first and hide them). */
 int map_event(auparse_state_t *au, const struct map_opts *o, struct item_list *l);
 
+/* libauparse 3.0.9 hands some events over in several callbacks with the
+ * same time, serial and node (a LOGIN or other type < 1300 ends an event
+ * early, so does a PROCTITLE that comes first; see auditd-dispatcher.md
+ * 2.7). To keep one qualifier, event code and log string per Linux event,
+ * a caller that holds l (not yet encoded) calls map_event_continue() for
+ * the next callback: when auparse's event is the one in l, its records are
+ * appended as items and the event-wide decisions are re-made over all
+ * parts, updating the items already in l; the log string keeps the type
+ * of the first part's first record. Returns the number of items added
+ * (0 for a part of nothing but EOE), -1 (ENOMEM; l is cleared), or
+ * MAP_OTHER_EVENT when auparse is on another event or l holds none: l is
+ * untouched, and the caller hands l on and calls map_event(). */
+#define MAP_OTHER_EVENT (-2)
+int map_event_continue(auparse_state_t *au, const struct map_opts *o, struct item_list *l);
+
 /* Escape n bytes for an IA5String: bytes outside 0x20-0x7E become \xHH,
  * a backslash becomes \\. Appends to out (NUL-terminated); 0 or -1. */
 int map_escape(const char *p, size_t n, struct buf *out);
