@@ -301,8 +301,8 @@ START_TEST(test_max_value)
 	const char *const args[] = {"--max-value", "100", NULL};
 	size_t val_err = 0, ok = 0, other = 0;
 
-	ck_assert_int_eq(zr_log_sample("threathunters-io__laurel/record-execve.txt", NULL, &e.l),
-	                 0);
+	ck_assert_int_eq(
+	        zr_log_sample("threathunters-io__laurel/record-execve-long.txt", NULL, &e.l), 0);
 	env_start_sim(&e, args);
 	env_start_plugin(&e, NULL, false);
 	env_run_to_end(&e);
