@@ -4,6 +4,7 @@
 #include "sim_journal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,10 +56,27 @@ json_t *journal_new(const struct journal *j, const char *kind)
 
 void journal_write(struct journal *j, json_t *obj)
 {
+	/* One fwrite per line: json_dumpf's many small writes cost more than the JSON itself. */
+	char buf[8192];
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
 	if (!obj)
 		return;
-	if (j->f && json_dumpf(obj, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
-		fputc('\n', j->f);
+	if (!j->f) {
+		json_decref(obj);
+		return;
+	}
+	size_t n = json_dumpb(obj, buf, sizeof buf - 1, flags);
+	if (n > 0 && n < sizeof buf) {
+		buf[n] = '\n';
+		fwrite(buf, 1, n + 1, j->f);
+	} else if (n > 0) {
+		char *big = malloc(n + 1);
+		if (big && json_dumpb(obj, big, n, flags) == n) {
+			big[n] = '\n';
+			fwrite(big, 1, n + 1, j->f);
+		}
+		free(big);
+	}
 	json_decref(obj);
 }
 
