@@ -174,15 +174,18 @@ static size_t dec_off(const struct dec *d)
 	return d->total - (size_t)rest;
 }
 
-__attribute__((format(printf, 2, 3))) static int dec_fail(struct dec *d, const char *fmt, ...)
+static int dec_fail(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int dec_fail(struct dec *d, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[256];
 
-	if (d->err && d->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(d->err, d->errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (d->err && d->errlen)
+		snprintf(d->err, d->errlen, "%s", msg);
 	errno = EBADMSG;
 	return -1;
 }
@@ -258,9 +261,9 @@ static int dec_item(struct dec *d, size_t bound, size_t n, struct ictx_response 
 {
 	static const char *const names[] = {"ItemVersion", "ItemTag",    "MajorCode",
 	                                    "MinorCode1",  "MinorCode2", "MinorCode3"};
-	char what[64];
-	int v[6];
-	size_t end;
+	char what[64] = "";
+	int v[6] = {0};
+	size_t end = 0;
 
 	snprintf(what, sizeof(what), "ResponseItem %zu", n);
 	if (dec_enter(d, what, bound, &end) < 0)
@@ -289,7 +292,7 @@ static int dec_item(struct dec *d, size_t bound, size_t n, struct ictx_response 
 
 static int dec_response(struct dec *d, struct ictx_response *r)
 {
-	size_t end, list_end;
+	size_t end = 0, list_end = 0;
 
 	if (dec_enter(d, "Response", d->total, &end) < 0)
 		return -1;

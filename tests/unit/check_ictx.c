@@ -130,7 +130,7 @@ START_TEST(test_request_empty_and_two)
 	make_sec5_item(&l);
 	ck_assert_int_eq(ictx_encode_item(&l, &l.items[0], 1, &items), 0);
 	ck_assert_int_eq(ictx_encode_item(&l, &l.items[0], 2, &items), 0);
-	ck_assert_uint_eq(items.len, 2 * 0x79);
+	ck_assert_uint_eq(items.len, (size_t)2 * 0x79);
 	ck_assert_int_eq(ictx_encode_request(3, items.data, items.len, &req), 0);
 	/* 242 bytes of items: ItemList 30 81 f2, request 30 81 f8. */
 	static const unsigned char head[] = {0x30, 0x81, 0xf8, 0x02, 0x01, 0x03, 0x30, 0x81, 0xf2};

@@ -243,6 +243,7 @@ START_TEST(test_qualifier_rules)
 		ck_assert_msg(q == cases[i].q, "case %zu: qualifier %d, want %d", i, q, cases[i].q);
 		ck_assert_msg(!violation, "case %zu: violation under `never`", i);
 		q = qualifier_of(cases[i].text, MAP_VIOLATION_FAILURES, &violation);
+		ck_assert_int_eq(q, cases[i].q);
 		ck_assert_msg(violation == (cases[i].q == 3), "case %zu: violation %d", i,
 		              violation);
 	}
@@ -409,7 +410,10 @@ START_TEST(test_escaped_cut)
 	 * inside an escape are cut before the escape. */
 	char res[260];
 	memset(res, 'T', 238);
-	memcpy(res + 238, "\\xC3", 4);
+	res[238] = '\\';
+	res[239] = 'x';
+	res[240] = 'C';
+	res[241] = '3';
 	memset(res + 242, 'U', 8);
 	ck_assert_uint_eq(map_escaped_cut(res, 250, ITEM_RESOURCE_MAX), 238);
 	memset(res, 'T', 250);
@@ -657,7 +661,7 @@ START_TEST(test_logstring_cut)
 
 	/* 190 h + é: the escape would end at 205, so the cut is at 197. */
 	memset(host, 'h', 190);
-	strcpy(host + 190, "\xc3\xa9zzzz");
+	snprintf(host + 190, sizeof(host) - 190, "%s", "\xc3\xa9zzzz");
 	cap_init(&c);
 	c.o.hostname = host;
 	feed(&c, "type=PROCTITLE msg=audit(1.000:31): proctitle=6C73\n");
