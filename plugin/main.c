@@ -65,6 +65,7 @@ struct plugin {
 	struct item_list items;
 	struct buf scratch;
 	uint32_t tag;            /* last ItemTag used */
+	bool held;               /* items holds a mapped event not yet queued */
 	uint64_t events;         /* events mapped */
 	uint64_t items_queued;   /* items in events accepted by the queue */
 	uint64_t empty_events;   /* events that made no item (EOE only) */
@@ -228,33 +229,71 @@ static const char *format_name(enum config_format f)
 
 /* ---- the reader's event path ---- */
 
-static void on_event(auparse_state_t *au, void *arg)
+/* Encode the held event and queue it. */
+static void hand_on(struct plugin *p)
 {
-	struct plugin *p = arg;
 	struct qevent *e;
-	int n = map_event(au, &p->mo, &p->items);
+	size_t n = p->items.nitems;
 
-	if (n < 0) {
-		p->failed_events++;
-		log_limited("map-failed", "ZRA0008E",
-		            "cannot map an audit event (out of memory); the event is lost");
+	if (!p->held)
 		return;
-	}
-	p->events++;
-	if (n == 0) {
-		p->empty_events++;
-		return;
-	}
+	p->held = false;
 	e = qevent_new(&p->items, &p->tag, &p->scratch);
+	item_list_clear(&p->items);
 	if (!e) {
 		p->failed_events++;
 		log_limited("encode-failed", "ZRA0009E",
-		            "cannot encode an audit event of %d items (%s); the event is lost", n,
+		            "cannot encode an audit event of %zu items (%s); the event is lost", n,
 		            strerror(errno));
 		return;
 	}
 	if (queue_push(p->q, e))
-		p->items_queued += (uint64_t)n;
+		p->items_queued += n;
+}
+
+/* libauparse 3.0.9 may deliver one Linux event in several callbacks (a
+ * record type < 1300 ends an event early), so the mapped items are held
+ * until a callback brings another event or the next one-second tick:
+ * then the parts become one queued event with one qualifier and log
+ * string (map_event_continue). */
+static void on_event(auparse_state_t *au, void *arg)
+{
+	struct plugin *p = arg;
+	int n;
+
+	if (p->held) {
+		n = map_event_continue(au, &p->mo, &p->items);
+		if (n >= 0)
+			return;
+		if (n == -1) {
+			p->held = false;
+			p->failed_events++;
+			log_limited("map-failed", "ZRA0008E",
+			            "cannot map an audit event (%s); the event is lost",
+			            strerror(errno));
+			return;
+		}
+		hand_on(p); /* MAP_OTHER_EVENT */
+	}
+	n = map_event(au, &p->mo, &p->items);
+	if (n < 0) {
+		p->failed_events++;
+		log_limited("map-failed", "ZRA0008E",
+		            "cannot map an audit event (%s); the event is lost", strerror(errno));
+		return;
+	}
+	p->events++;
+	if (n == 0)
+		p->empty_events++;
+	else
+		p->held = true;
+}
+
+/* Every event read so far onto the queue (EOF, SIGHUP, SIGTERM). */
+static void flush_events(struct plugin *p)
+{
+	input_flush(p->in);
+	hand_on(p);
 }
 
 /* ---- reload (SIGHUP) ---- */
@@ -275,7 +314,7 @@ static void reload(struct plugin *p)
 	struct config nc;
 
 	/* Events already read are mapped with the options they were read under. */
-	input_flush(p->in);
+	flush_events(p);
 	if (config_load(p->opt.config_path, &nc, log_problem, "ZRA0004E") != 0) {
 		log_msg("ZRA0004E",
 		        "reload failed: %s has errors (listed above); the previous "
@@ -377,6 +416,7 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		if (now - last_tick >= AGE_SECONDS) {
 			/* The last event of a quiet period goes out within about a second. */
 			input_age(p->in);
+			hand_on(p);
 			report_drops(p);
 			last_tick = now;
 		}
@@ -524,7 +564,7 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else {
 		run(&p, &waitmask);
-		input_flush(p.in);
+		flush_events(&p);
 		queue_close(p.q);
 		sender_stop(p.snd, p.cfg.drain_timeout);
 		log_summary(&p);

@@ -283,7 +283,9 @@ int session_poll(struct session *s, int timeout_ms, struct session_result *r, ch
 			return 0;
 		if (type < 0) {
 			ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
-			describe(s->ld, code, "connection lost", s->peer, err, errlen);
+			describe(s->ld, code,
+			         "connection lost (closed by the server or the network)", s->peer,
+			         err, errlen);
 			return -1;
 		}
 		/* Message id 0 is an unsolicited notification: in practice the
