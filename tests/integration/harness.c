@@ -69,6 +69,8 @@ void zr_harness_init(void)
 	}
 	base_owner = getpid();
 	atexit(zr_reap_all);
+	/* Figures must reach the log even when a test dies on an assertion. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* A broken pipe to the plugin must fail a write, not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
 }
