@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CONFIG_MAX_FILE  (1024 * 1024) /* a config larger than this is a mistake */
+#define CONFIG_MAX_FILE  (1024L * 1024) /* a config larger than this is a mistake */
 #define CONFIG_MSG_MAX   512
 #define CONFIG_SHOW_MAX  40 /* value bytes quoted in a message */
 #define CONFIG_SAFE_MODE 0640u
@@ -33,12 +33,12 @@ struct enum_name {
 
 struct key_def {
 	const char *name;
-	enum key_kind kind;
-	size_t off;  /* of the field in struct config */
-	size_t size; /* string fields: buffer size */
-	unsigned min, max;
+	size_t off;       /* of the field in struct config */
+	size_t size;      /* of that field (string keys: the buffer) */
 	const char *what; /* unit or meaning, for messages */
 	const struct enum_name *names;
+	enum key_kind kind;
+	unsigned min, max;
 	bool required;
 };
 
@@ -63,42 +63,41 @@ static const struct enum_name link_names[] = {
         {NULL, 0},
 };
 
-#define STR(f, k, req, what)                                                                       \
-	{                                                                                          \
-#f, k, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, what,    \
-		        NULL, req                                                                  \
-	}
-#define NUM(f, lo, hi, what)                                                                       \
-	{                                                                                          \
-#f, KIND_UINT, offsetof(struct config, f), 0, lo, hi, what, NULL, false            \
-	}
-#define ENUM(key, f, names)                                                                        \
-	{                                                                                          \
-		key, KIND_ENUM, offsetof(struct config, f), 0, 0, 0, NULL, names, false            \
-	}
+/* parse_enum stores through an int pointer */
+_Static_assert(sizeof(enum config_format) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum map_event_code) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum map_violation) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum map_link) == sizeof(int), "enum size");
 
+#define FIELD(f) .off = offsetof(struct config, f), .size = sizeof(((struct config *)0)->f)
+
+/* clang-format off */
 static const struct key_def keys[] = {
-        STR(server, KIND_SERVER, true, "the z/OS LDAP server's host name or address"),
-        NUM(port, 0, 65535, "0 = the LDAP default, 389"),
-        STR(user, KIND_USER, true, "the RACF user id the plugin binds as"),
-        STR(password, KIND_PASSWORD, true, "that user's RACF password"),
-        NUM(timeout, 1, 3600, "seconds"),
-        NUM(q_depth, 16, 1000000, "events"),
-        ENUM("format", format, format_names),
-        {"class", KIND_CLASS, offsetof(struct config, class_name),
-         sizeof(((struct config *)0)->class_name), 0, 0, "a RACF class name", NULL, false},
-        ENUM("event_code", event_code, event_code_names),
-        ENUM("violation", violation, violation_names),
-        ENUM("link_value", link_value, link_names),
-        NUM(max_field_length, 64, 16384, "bytes"),
-        NUM(max_item_bytes, 1024, 30000, "bytes"),
-        NUM(window, 1, 256, "requests in flight"),
-        NUM(batch_items, 1, 10000, "items"),
-        NUM(batch_bytes, 4096, 4194304, "bytes"),
-        NUM(linger_ms, 0, 1000, "milliseconds"),
-        NUM(drain_timeout, 0, 600, "seconds"),
-        NUM(log_interval, 1, 86400, "seconds"),
+	{.name = "server", FIELD(server), .kind = KIND_SERVER, .required = true,
+	 .what = "the z/OS LDAP server's host name or address"},
+	{.name = "port", FIELD(port), .kind = KIND_UINT, .min = 0, .max = 65535,
+	 .what = "0 = the LDAP default, 389"},
+	{.name = "user", FIELD(user), .kind = KIND_USER, .required = true,
+	 .what = "the RACF user id the plugin binds as"},
+	{.name = "password", FIELD(password), .kind = KIND_PASSWORD, .required = true,
+	 .what = "that user's RACF password"},
+	{.name = "timeout", FIELD(timeout), .kind = KIND_UINT, .min = 1, .max = 3600, .what = "seconds"},
+	{.name = "q_depth", FIELD(q_depth), .kind = KIND_UINT, .min = 16, .max = 1000000, .what = "events"},
+	{.name = "format", FIELD(format), .kind = KIND_ENUM, .names = format_names},
+	{.name = "class", FIELD(class_name), .kind = KIND_CLASS, .what = "a RACF class name"},
+	{.name = "event_code", FIELD(event_code), .kind = KIND_ENUM, .names = event_code_names},
+	{.name = "violation", FIELD(violation), .kind = KIND_ENUM, .names = violation_names},
+	{.name = "link_value", FIELD(link_value), .kind = KIND_ENUM, .names = link_names},
+	{.name = "max_field_length", FIELD(max_field_length), .kind = KIND_UINT, .min = 64, .max = 16384, .what = "bytes"},
+	{.name = "max_item_bytes", FIELD(max_item_bytes), .kind = KIND_UINT, .min = 1024, .max = 30000, .what = "bytes"},
+	{.name = "window", FIELD(window), .kind = KIND_UINT, .min = 1, .max = 256, .what = "requests in flight"},
+	{.name = "batch_items", FIELD(batch_items), .kind = KIND_UINT, .min = 1, .max = 10000, .what = "items"},
+	{.name = "batch_bytes", FIELD(batch_bytes), .kind = KIND_UINT, .min = 4096, .max = 4194304, .what = "bytes"},
+	{.name = "linger_ms", FIELD(linger_ms), .kind = KIND_UINT, .min = 0, .max = 1000, .what = "milliseconds"},
+	{.name = "drain_timeout", FIELD(drain_timeout), .kind = KIND_UINT, .min = 0, .max = 600, .what = "seconds"},
+	{.name = "log_interval", FIELD(log_interval), .kind = KIND_UINT, .min = 1, .max = 86400, .what = "seconds"},
 };
+/* clang-format on */
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* Where messages go, and how many there were. */
@@ -527,7 +526,7 @@ static char *read_file(struct report *r, size_t *len)
 	}
 	check_file(r, &st);
 	if (st.st_size > CONFIG_MAX_FILE) {
-		problem(r, "%s: the file is %lld bytes; a configuration is at most %d bytes",
+		problem(r, "%s: the file is %lld bytes; a configuration is at most %ld bytes",
 		        r->name, (long long)st.st_size, CONFIG_MAX_FILE);
 		close(fd);
 		return NULL;

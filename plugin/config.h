@@ -7,9 +7,15 @@
  * out-of-range values and unsafe file permissions are errors; each error
  * message names the file, the line and the key, and says what is allowed.
  *
- * The file must be a regular file, owned by root (or by the effective user
- * when the plugin does not run as root, as in tests), mode 0600 or 0640
- * (no group write, nothing for others).
+ * The file must be a regular file (a symlink is refused: it is opened with
+ * O_NOFOLLOW and checked with fstat on the same descriptor), owned by root
+ * (or by the effective user when the plugin does not run as root, as in
+ * tests), with no permission bit outside 0640: 0600 and 0640 are the
+ * intended modes, 0400 and 0440 pass as stricter; 0644, 0660 do not.
+ *
+ * The password never appears in a message ("value hidden"). Values are not
+ * quoted and cannot start or end with a blank; a comment cannot follow a
+ * value on its line (that is reported as trailing characters).
  *
  * Owner: main (loads it at start and on SIGHUP, then hands copies out). */
 #ifndef ZR_CONFIG_H
@@ -48,10 +54,10 @@ struct config {
 	unsigned max_item_bytes;        /* 1024-30000, default 30000 */
 
 	/* Delivery. */
-	unsigned window;        /* extended operations in flight, 1-256 */
-	unsigned batch_items;   /* items per request, 1-10000 */
-	unsigned batch_bytes;   /* request size target, 4096-4194304 */
-	unsigned linger_ms;     /* wait this long to fill a batch, 0-1000 */
+	unsigned window;        /* extended operations in flight, 1-256, default 8 */
+	unsigned batch_items;   /* items per request, 1-10000, default 100 */
+	unsigned batch_bytes;   /* request size target, 4096-4194304, default 262144 */
+	unsigned linger_ms;     /* wait this long to fill a batch, 0-1000, default 50 */
 	unsigned drain_timeout; /* seconds to deliver after EOF/SIGTERM, 0-600, default 10 */
 	unsigned log_interval;  /* seconds between repeats of a rate-limited message, 1-86400,
 	                           default 60 */
@@ -72,7 +78,8 @@ int config_load(const char *path, struct config *c, config_err_fn err, void *arg
 int config_parse(const char *name, const char *text, size_t len, struct config *c,
                  config_err_fn err, void *arg);
 
-/* Fill mapper options from c (hostname left to the caller). */
+/* Fill mapper options from c (hostname left NULL for the caller).
+ * o->class_name points into c: keep c alive while o is used. */
 void config_map_opts(const struct config *c, struct map_opts *o);
 
 /* Overwrite the secret parts of c (the password) in a way the compiler

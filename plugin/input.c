@@ -12,9 +12,9 @@
 
 #define HDR_LEN       16 /* sizeof(struct audit_dispatcher_header) */
 #define FIXED_FRAME   (HDR_LEN + INPUT_BINARY_FIXED)
-#define FRAME_BUF     (4 * FIXED_FRAME) /* two frames and a header always fit */
-#define LINE_START    (16 * 1024)       /* holds any binary record (8970 + prefix) */
-#define QUOTE_BYTES   60                /* bytes of bad input quoted in a message */
+#define FRAME_BUF     ((size_t)4 * FIXED_FRAME) /* two frames and a header always fit */
+#define LINE_START    ((size_t)16 * 1024)       /* holds any binary record (8970 + prefix) */
+#define QUOTE_BYTES   60                        /* bytes of bad input quoted in a message */
 #define EOE_TIMEOUT_S 1
 
 _Static_assert(sizeof(struct audit_dispatcher_header) == HDR_LEN, "dispatcher header size");
@@ -162,7 +162,7 @@ static void input_drop_line(struct input *in, const char *start, size_t n, bool 
 		            quoted);
 	else
 		log_limited("input:overlong", "ZRA0201W",
-		            "dropped a record longer than %d bytes; it began '%s'", INPUT_MAX_LINE,
+		            "dropped a record longer than %zu bytes; it began '%s'", INPUT_MAX_LINE,
 		            quoted);
 }
 
@@ -326,7 +326,7 @@ static void binary_drain(struct input *in, bool paused)
 				        "input:badframe", "ZRA0202W",
 				        "binary input: invalid frame header at byte %llu (ver %u, "
 				        "hlen %u, size %u); skipping to the next plausible header",
-				        (unsigned long long)(in->fb_offset + pos), h.ver, h.hlen,
+				        (unsigned long long)in->fb_offset + pos, h.ver, h.hlen,
 				        h.size);
 			}
 			pos = resync_scan(in, pos + 1);

@@ -13,7 +13,16 @@
  *    A header that cannot be valid makes the reader resynchronise on the
  *    next plausible header (counted, logged).
  * Events are assembled by the auparse feed API and handed to the callback
- * one by one, with auparse positioned on the event.
+ * one by one, with auparse positioned on the event. Empty lines are
+ * skipped; an embedded newline in a binary payload becomes a space.
+ *
+ * libauparse 3.0.9 keeps an event that ends in EOE (no PROCTITLE) until
+ * the next record arrives or the event ages (input_age), and then hands the
+ * EOE over as a record of the event: the mapper drops it.
+ * The end-of-event timeout is a libauparse global, set to 1 s by input_new.
+ *
+ * Hot path: no allocation or syscall per record once warm (one reusable
+ * line buffer; whole lines are fed straight from the caller's buffer).
  *
  * Owner: the reader thread. Not thread-safe (auparse is not). */
 #ifndef ZR_INPUT_H
@@ -25,23 +34,23 @@
 
 #include "config.h"
 
-#define INPUT_MAX_LINE     (1024 * 1024)
+#define INPUT_MAX_LINE     ((size_t)1024 * 1024)
 #define INPUT_BINARY_FIXED 8970 /* MAX_AUDIT_MESSAGE_LENGTH */
 
 typedef void (*input_event_fn)(auparse_state_t *au, void *arg);
 
 struct input_stats {
 	uint64_t bytes;      /* read from auditd */
-	uint64_t records;    /* lines/frames handed to auparse */
+	uint64_t records;    /* records handed to auparse */
 	uint64_t events;     /* events delivered to the callback */
 	uint64_t overlong;   /* lines/frames dropped for size */
-	uint64_t bad_frames; /* binary headers that could not be valid */
+	uint64_t bad_frames; /* binary: bursts of bytes skipped to resynchronise */
 	uint64_t rejected;   /* records auparse refused */
 };
 
 struct input;
 
-/* NULL on ENOMEM. */
+/* NULL on ENOMEM. input_free does not flush: call input_flush first. */
 struct input *input_new(enum config_format fmt, input_event_fn cb, void *arg);
 void input_free(struct input *in);
 

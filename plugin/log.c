@@ -131,40 +131,50 @@ static void log_emit(const char *id, const char *text)
 		log_stderr(id, text);
 }
 
-static void log_format(char *out, size_t size, const char *fmt, va_list ap)
+/* n: what vsnprintf returned for out. */
+static void log_mark_cut(char *out, size_t size, int n)
 {
-	int n = vsnprintf(out, size, fmt, ap);
-
 	if (n < 0)
 		snprintf(out, size, "(unformattable message)");
 	else if ((size_t)n >= size && size > 4)
 		memcpy(out + size - 4, "...", 4);
 }
 
-void log_vmsg(const char *id, const char *fmt, va_list ap)
+static void log_line(const char *id, const char *text)
 {
-	char text[LOG_LINE_MAX];
-
-	log_format(text, sizeof(text), fmt, ap);
 	pthread_mutex_lock(&L.mu);
 	log_emit(id, text);
 	pthread_mutex_unlock(&L.mu);
 }
 
+void log_vmsg(const char *id, const char *fmt, va_list ap)
+{
+	char text[LOG_LINE_MAX];
+
+	log_mark_cut(text, sizeof(text), vsnprintf(text, sizeof(text), fmt, ap));
+	log_line(id, text);
+}
+
 void log_msg(const char *id, const char *fmt, ...)
 {
+	char text[LOG_LINE_MAX];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	log_vmsg(id, fmt, ap);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	log_mark_cut(text, sizeof(text), n);
+	log_line(id, text);
 }
 
 static unsigned rl_hash(const char *key)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
 
-	for (size_t i = 0; i < RL_KEY_MAX - 1 && key[i]; i++) {
+	size_t n = strnlen(key, RL_KEY_MAX - 1);
+
+	for (size_t i = 0; i < n; i++) {
 		h ^= (unsigned char)key[i];
 		h *= 16777619u;
 	}
@@ -212,6 +222,7 @@ bool log_limited(const char *key, const char *id, const char *fmt, ...)
 	struct rl_entry *e;
 	unsigned long quiet;
 	bool fresh;
+	int n;
 	double now;
 	va_list ap;
 
@@ -230,12 +241,13 @@ bool log_limited(const char *key, const char *id, const char *fmt, ...)
 	e->last = now;
 
 	va_start(ap, fmt);
-	log_format(text, sizeof(text), fmt, ap);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	log_mark_cut(text, sizeof(text), n);
 	if (quiet) {
-		size_t n = strlen(text);
+		size_t used = strlen(text);
 
-		snprintf(text + n, sizeof(text) - n, " (%lu similar message%s suppressed)", quiet,
+		snprintf(text + used, sizeof(text) - used, " (%lu similar message%s suppressed)", quiet,
 		         quiet == 1 ? "" : "s");
 	}
 	log_emit(id, text);

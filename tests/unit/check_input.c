@@ -284,7 +284,8 @@ static char *long_line(size_t content)
 
 START_TEST(string_overlong_dropped)
 {
-	char *big = long_line(INPUT_MAX_LINE + 10);
+	/* long enough that the limit is hit well before the line ends */
+	char *big = long_line(INPUT_MAX_LINE + 100000);
 	size_t len = strlen(big);
 	const char *log;
 
@@ -440,6 +441,26 @@ START_TEST(binary_ver0_type_names)
 }
 END_TEST
 
+/* A newline inside a frame's payload must not split the record. */
+START_TEST(binary_embedded_newline)
+{
+	char *ctl;
+
+	make_frames("type=USER msg=audit(1700000000.002:8): pid=1 uid=0 msg='a\x01"
+	            "b'\n",
+	            1, false);
+	ctl = memchr(frames + 16, 1, frames_len - 16); /* after the header, whose ver is 1 */
+	ck_assert_ptr_nonnull(ctl);
+	*ctl = '\n';
+	fresh(CONFIG_FORMAT_BINARY);
+	input_feed(in, frames, frames_len);
+	input_flush(in);
+	ck_assert_int_eq(seen.n, 1);
+	ck_assert_str_eq(seen.first_text,
+	                 "type=USER msg=audit(1700000000.002:8): pid=1 uid=0 msg='a b'");
+}
+END_TEST
+
 /* A single exact frame: nothing follows, so only a pause decides it. */
 START_TEST(binary_exact_decided_by_pause)
 {
@@ -462,16 +483,16 @@ START_TEST(binary_resync)
 	unsigned ver = _i & 1;
 	bool fixed = _i & 2;
 	char *buf = malloc(64 * (16 + 8970) + 400);
-	const struct audit_dispatcher_header *h;
+	struct audit_dispatcher_header h;
 	size_t first, len = 0;
 	const char *log;
 
 	make_frames(stream3, ver, fixed);
 	/* the first two frames: the framing is known by then */
-	h = (const struct audit_dispatcher_header *)frames;
-	first = fixed ? 16 + 8970 : 16 + h->size;
-	h = (const struct audit_dispatcher_header *)(frames + first);
-	first += fixed ? 16 + 8970 : 16 + h->size;
+	memcpy(&h, frames, 16);
+	first = fixed ? 16 + 8970 : 16 + h.size;
+	memcpy(&h, frames + first, 16); /* frames are not 4-byte aligned */
+	first += fixed ? 16 + 8970 : 16 + h.size;
 	/* 100 bytes of garbage at the start, and 33 after the second frame */
 	memset(buf, 0xEE, 100);
 	len = 100;
@@ -644,6 +665,7 @@ static Suite *input_suite(void)
 	tcase_add_loop_test(b, binary_split_feeds, 0, 4);
 	tcase_add_test(b, binary_ver0_type_names);
 	tcase_add_test(b, binary_exact_decided_by_pause);
+	tcase_add_test(b, binary_embedded_newline);
 	tcase_add_loop_test(b, binary_resync, 0, 4);
 	tcase_add_test(b, binary_invalid_headers_counted);
 	tcase_set_timeout(b, 120);
