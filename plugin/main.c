@@ -41,7 +41,7 @@
 #include "sender.h"
 
 #define PROG        "audispd-zos-remote"
-#define READ_CHUNK  (64 * 1024)
+#define READ_CHUNK  ((size_t)64 * 1024)
 #define AGE_SECONDS 1.0
 
 struct options {

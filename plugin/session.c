@@ -268,7 +268,8 @@ static int take_extended(struct session *s, LDAPMessage *msg, struct session_res
 int session_poll(struct session *s, int timeout_ms, struct session_result *r, char *err,
                  size_t errlen)
 {
-	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	struct timeval tv = {.tv_sec = timeout_ms / 1000,
+	                     .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
 	LDAPMessage *msg = NULL;
 	int type, code = LDAP_SERVER_DOWN;
 
