@@ -38,7 +38,7 @@ static int draft_item(const struct item_list *l, const struct item *it, uint32_t
 struct qevent *qevent_new(const struct item_list *l, uint32_t *tag, struct buf *scratch)
 {
 	size_t n = l->nitems;
-	struct qevent_draft *d;
+	struct qevent_draft small[32], *d = small;
 	struct qevent *e = NULL;
 	uint32_t t = *tag;
 
@@ -46,8 +46,9 @@ struct qevent *qevent_new(const struct item_list *l, uint32_t *tag, struct buf *
 		errno = EINVAL;
 		return NULL;
 	}
-	d = calloc(n, sizeof(*d));
-	if (!d)
+	/* Most events have a handful of records: keep the hot path to the
+	 * event's own allocation. */
+	if (n > sizeof(small) / sizeof(small[0]) && !(d = calloc(n, sizeof(*d))))
 		return NULL;
 	buf_reset(scratch);
 	/* DER first, then the resource names, all in the scratch buffer, so
@@ -84,7 +85,8 @@ struct qevent *qevent_new(const struct item_list *l, uint32_t *tag, struct buf *
 	memcpy((unsigned char *)&e->items[n], scratch->data, scratch->len);
 	*tag = t;
 out:
-	free(d);
+	if (d != small)
+		free(d);
 	return e;
 }
 

@@ -66,6 +66,20 @@ START_TEST(event_layout)
 }
 END_TEST
 
+START_TEST(event_with_many_items)
+{
+	uint32_t tag = 0;
+	struct qevent *e = make_event(40, 0, &tag); /* past the on-stack layout */
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->nitems, 40);
+	ck_assert_uint_eq(e->items[39].tag, 40);
+	ck_assert_str_eq(qitem_resource(e, &e->items[39]), "R39");
+	ck_assert_uint_eq(e->items[39].der_off, e->items[38].der_off + e->items[38].der_len);
+	qevent_free(e);
+}
+END_TEST
+
 START_TEST(event_tag_wraps)
 {
 	uint32_t tag = 0x7ffffffeU;
@@ -291,6 +305,7 @@ static Suite *queue_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, event_layout);
+	tcase_add_test(tc, event_with_many_items);
 	tcase_add_test(tc, event_tag_wraps);
 	tcase_add_test(tc, empty_list_makes_no_event);
 	tcase_add_test(tc, fifo_order);
