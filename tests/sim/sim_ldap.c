@@ -21,8 +21,8 @@
 
 #include "sim_ictx.h"
 
-#define SIM_READ_CHUNK    (256u * 1024u)
-#define SIM_BACKLOG_LIMIT (64u * 1024u * 1024u) /* stop reading a client we cannot answer */
+#define SIM_READ_CHUNK    ((size_t)256 * 1024)
+#define SIM_BACKLOG_LIMIT ((size_t)64 * 1024 * 1024) /* stop reading a client we cannot answer */
 #define SIM_NOTICE_OID    "1.3.6.1.4.1.1466.20036"
 
 /* One reply waiting for its latency to pass; a close marker ends the connection instead. */
@@ -129,11 +129,17 @@ int sim_ldap_listen(const char *host, const char *port, unsigned *bound, char *e
 		return -1;
 	}
 	freeaddrinfo(ai);
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = {0};
 	socklen_t sl = sizeof ss;
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	*bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-	                                        : ((struct sockaddr_in *)&ss)->sin_port);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		snprintf(err, errlen, "--listen %s:%s: getsockname: %s", host, port,
+		         strerror(errno));
+		close(fd);
+		return -1;
+	}
+	char serv[8] = "0";
+	getnameinfo((struct sockaddr *)&ss, sl, NULL, 0, serv, sizeof serv, NI_NUMERICSERV);
+	*bound = (unsigned)strtoul(serv, NULL, 10);
 	return fd;
 }
 
@@ -386,7 +392,7 @@ static struct sim_conn *sim_conn_add(struct sim_server *s, int fd, const struct 
 {
 	if (s->nconns == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 16;
-		struct sim_conn **n = realloc(s->conns, cap * sizeof *n);
+		struct sim_conn **n = realloc(s->conns, cap * sizeof(struct sim_conn *));
 		if (!n)
 			return NULL;
 		s->conns = n;
@@ -425,7 +431,7 @@ static void sim_conn_free(struct sim_server *s, struct sim_conn *c)
 static void sim_accept(struct sim_server *s, int lfd)
 {
 	for (;;) {
-		struct sockaddr_storage ss;
+		struct sockaddr_storage ss = {0};
 		socklen_t sl = sizeof ss;
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
@@ -531,8 +537,8 @@ static void sim_bind(struct sim_server *s, struct sim_conn *c, ber_int_t msgid, 
 	char reason[160];
 	int rc = sim_bind_decide(s, c, &b, &u, reason, sizeof reason);
 	c->bound = rc == LDAP_SUCCESS; /* a failed bind leaves the connection anonymous */
-	c->remote_audit = c->bound && u->remote_audit;
-	snprintf(c->user, sizeof c->user, "%s", c->bound ? u->id : "");
+	c->remote_audit = c->bound && u && u->remote_audit;
+	snprintf(c->user, sizeof c->user, "%s", c->bound && u ? u->id : "");
 	json_t *o = sim_jline(s, "bind", c);
 	if (o) {
 		journal_set_int(o, "msgid", msgid);

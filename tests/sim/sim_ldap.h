@@ -10,7 +10,7 @@
 #include "sim_journal.h"
 #include "sim_racf.h"
 
-#define SIM_MAX_PDU_DEFAULT (16u * 1024u * 1024u)
+#define SIM_MAX_PDU_DEFAULT ((size_t)16 * 1024 * 1024)
 
 /* --fault settings; 0 = off. Counts are over the server's life. */
 struct sim_faults {
