@@ -14,7 +14,7 @@
  * named config.h like plugin/config.h: the angle brackets make the
  * compiler search -I. (the build root, first on automake's command line)
  * instead of this file's directory, where "config.h" finds plugin/config.h. */
-#include <config.h>
+#include <zr-autoconf.h>
 
 #include <errno.h>
 #include <getopt.h>
