@@ -1,7 +1,7 @@
 /* check_lifecycle.c - start, end of input, quiet periods, SIGTERM from the
  * parent and from others, SIGHUP reloads good and bad, config errors, two
  * instances side by side, and binary input framing. */
-#include <config.h> /* _GNU_SOURCE and friends, before any system header */
+#include <zr-autoconf.h> /* _GNU_SOURCE and friends, before any system header */
 
 #include <check.h>
 #include <libaudit.h>
@@ -65,8 +65,7 @@ static void journal_of(const struct zr_journal *all, const struct zr_log *l, str
 			mine = l->r[r].has_id && strcmp(l->r[r].id, id) == 0;
 		if (!mine)
 			continue;
-		out->line = realloc(out->line, (out->n + 1) * sizeof *out->line);
-		ck_assert_ptr_nonnull(out->line);
+		out->line = zr_xrealloc(out->line, (out->n + 1) * sizeof(json_t *));
 		out->line[out->n++] = json_incref(all->line[i]);
 	}
 }
@@ -522,13 +521,13 @@ static char **item_texts(const char *journal, size_t *n)
 		        json_object_get(o, "event"), "qualifier", json_object_get(o, "qualifier"),
 		        "violation", json_object_get(o, "violation"), "relocates",
 		        json_object_get(o, "relocates"));
-		v = realloc(v, (*n + 1) * sizeof *v);
-		ck_assert_ptr_nonnull(v);
+		v = zr_xrealloc(v, (*n + 1) * sizeof *v);
 		v[(*n)++] = json_dumps(c, JSON_SORT_KEYS | JSON_COMPACT);
 		json_decref(c);
 	}
 	zr_journal_free(&j);
-	qsort(v, *n, sizeof *v, strcmp_p);
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, strcmp_p);
 	return v;
 }
 

@@ -1,6 +1,6 @@
 /* check_logs.c - every sample audit log, fed through the plugin to the
  * simulator: one item per non-EOE record, each mapped as mapping.md says. */
-#include <config.h> /* _GNU_SOURCE and friends, before any system header */
+#include <zr-autoconf.h> /* _GNU_SOURCE and friends, before any system header */
 
 #include <check.h>
 #include <libgen.h>
@@ -170,12 +170,14 @@ END_TEST
  * mapping.md: the qualifier is decided once per event and the log string
  * names the type of the event's first record, on every item of the event.
  *
- * KNOWN FAILURE (plugin bug, mapper/main): each part is mapped as if it
- * were a whole event, so later parts get their own qualifier and first
- * type, e.g. record-login.txt (LOGIN then SYSCALL, serial 151316): the
- * SYSCALL item says "type: SYSCALL", expected "type: LOGIN"; audit-rhel7.log
- * event 1481076984.827:17: NETFILTER_CFG qualifier 1 while the SYSCALL of
- * the same event has 0. */
+ * KNOWN FAILURE (plugin bug, main/mapper): since 930a8a5 parts that follow
+ * each other are joined, but parts with other events' records between them
+ * are still mapped as separate events. audit-rhel7.log, event
+ * 1481076984.827:17: NETFILTER_CFG (line 18) and SYSCALL (line 27, nine
+ * records later): the NETFILTER_CFG item has qualifier 1 and "type:
+ * NETFILTER_CFG", the SYSCALL item qualifier 0 and "type: SYSCALL";
+ * expected qualifier 0 (the SYSCALL's success=yes) and "type:
+ * NETFILTER_CFG" on both. Same for event 1481077231.371:479 (CWD first). */
 START_TEST(test_split_events)
 {
 	static const char *const files[] = {

@@ -1,7 +1,7 @@
 /* check_outcomes.c - the server's per-item answers (NOTREQ, UNDETERMINED,
  * WARNINGMODE, UNAUTHORIZED, UNSUF_AUTH, VAL_ERR) as the journal records
  * them and as the plugin reports them. */
-#include <config.h> /* _GNU_SOURCE and friends, before any system header */
+#include <zr-autoconf.h> /* _GNU_SOURCE and friends, before any system header */
 
 #include <check.h>
 #include <signal.h>

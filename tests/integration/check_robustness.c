@@ -2,7 +2,7 @@
  * control characters, huge lines, lines that are not audit records, and
  * records cut short as auditd 4.2/4.2.1 cut them. The plugin keeps going,
  * says why, and every good record arrives. */
-#include <config.h> /* _GNU_SOURCE and friends, before any system header */
+#include <zr-autoconf.h> /* _GNU_SOURCE and friends, before any system header */
 
 #include <check.h>
 #include <ctype.h>
@@ -72,8 +72,7 @@ static void journal_of(const struct zr_journal *all, const struct zr_log *l, str
 			mine = l->r[r].has_id && strcmp(l->r[r].id, id) == 0;
 		if (!mine)
 			continue;
-		out->line = realloc(out->line, (out->n + 1) * sizeof *out->line);
-		ck_assert_ptr_nonnull(out->line);
+		out->line = zr_xrealloc(out->line, (out->n + 1) * sizeof(json_t *));
 		out->line[out->n++] = json_incref(all->line[i]);
 	}
 }
@@ -156,6 +155,7 @@ START_TEST(test_bad_bytes)
 	size_t n = relocs_of(&e.j, "1700008200.001:8001", "acct=", &acct);
 	printf("UTF-8 acct arrived as: %s", acct ? acct : "(none)\n");
 	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_nonnull(acct);
 	ck_assert_msg(strcasecmp(acct, "acct=caf\\xC3\\xA9\n") == 0,
 	              "acct=café must arrive as acct=caf\\xC3\\xA9, got %s", acct);
 	free(acct);
@@ -189,7 +189,7 @@ END_TEST
 START_TEST(test_long_lines)
 {
 	struct env e = {0};
-	size_t big = 200 * 1024, huge = 1100 * 1024;
+	size_t big = (size_t)200 * 1024, huge = (size_t)1100 * 1024;
 	char *gen1 = zr_gen_records(20, 100, 1700009000),
 	     *gen2 = zr_gen_records(20, 200, 1700009100);
 	char *value = malloc(big + 1), *junk = malloc(huge + 2);

@@ -38,6 +38,8 @@ void zr_sleep(double seconds);
 const char *zr_shared(void);
 /* A fresh private dir (mode 0700) under the base dir; caller frees. */
 char *zr_tmpdir(void);
+/* realloc that aborts on failure. */
+void *zr_xrealloc(void *p, size_t n);
 /* dir/name; caller frees. */
 char *zr_path(const char *dir, const char *name);
 /* Whole file, NUL-terminated (len may be NULL); NULL when it cannot be read. */
