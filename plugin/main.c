@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -429,6 +430,11 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 
 static void drop_capabilities(void)
 {
+	/* The RACF password lives in this process: no core dump may carry it,
+	 * and no unprivileged process may attach to read it. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		log_msg("ZRA0013W", "cannot disable core dumps (%s); a crash dump could hold the "
+		                    "password", strerror(errno));
 #ifdef HAVE_LIBCAP_NG
 	/* Nothing here needs a capability: the config is read as its owner,
 	 * the network needs none. */
