@@ -24,6 +24,9 @@ enum key_kind {
 	KIND_CLASS,
 	KIND_UINT,
 	KIND_ENUM,
+	KIND_PATH,  /* an absolute file name */
+	KIND_TEXT,  /* printable, no blanks (a cipher list) */
+	KIND_YESNO, /* bool */
 };
 
 struct enum_name {
@@ -63,11 +66,31 @@ static const struct enum_name link_names[] = {
         {NULL, 0},
 };
 
+static const struct enum_name tls_names[] = {
+        {"starttls", CONFIG_TLS_STARTTLS},
+        {"ldaps", CONFIG_TLS_LDAPS},
+        {"none", CONFIG_TLS_NONE},
+        {NULL, 0},
+};
+static const struct enum_name tls_version_names[] = {
+        {"1.2", CONFIG_TLS_1_2},
+        {"1.3", CONFIG_TLS_1_3},
+        {NULL, 0},
+};
+static const struct enum_name bind_names[] = {
+        {"simple", CONFIG_BIND_SIMPLE},
+        {"sasl_external", CONFIG_BIND_SASL_EXTERNAL},
+        {NULL, 0},
+};
+
 /* parse_enum stores through an int pointer */
 _Static_assert(sizeof(enum config_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum map_event_code) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum map_violation) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum map_link) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_tls) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_tls_version) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_bind) == sizeof(int), "enum size");
 
 #define FIELD(f) .off = offsetof(struct config, f), .size = sizeof(((struct config *)0)->f)
 
@@ -79,7 +102,7 @@ static const struct key_def keys[] = {
 	 .what = "0 = the LDAP default, 389"},
 	{.name = "user", FIELD(user), .kind = KIND_USER, .required = true,
 	 .what = "the RACF user id the plugin binds as"},
-	{.name = "password", FIELD(password), .kind = KIND_PASSWORD, .required = true,
+	{.name = "password", FIELD(password), .kind = KIND_PASSWORD,
 	 .what = "that user's RACF password"},
 	{.name = "timeout", FIELD(timeout), .kind = KIND_UINT, .min = 1, .max = 3600, .what = "seconds"},
 	{.name = "q_depth", FIELD(q_depth), .kind = KIND_UINT, .min = 16, .max = 1000000, .what = "events"},
@@ -96,6 +119,16 @@ static const struct key_def keys[] = {
 	{.name = "linger_ms", FIELD(linger_ms), .kind = KIND_UINT, .min = 0, .max = 1000, .what = "milliseconds"},
 	{.name = "drain_timeout", FIELD(drain_timeout), .kind = KIND_UINT, .min = 0, .max = 600, .what = "seconds"},
 	{.name = "log_interval", FIELD(log_interval), .kind = KIND_UINT, .min = 1, .max = 86400, .what = "seconds"},
+	{.name = "tls", FIELD(tls), .kind = KIND_ENUM, .names = tls_names},
+	{.name = "tls_ca_file", FIELD(tls_ca_file), .kind = KIND_PATH, .what = "a PEM file of CA certificates"},
+	{.name = "tls_ca_dir", FIELD(tls_ca_dir), .kind = KIND_PATH, .what = "a directory of hashed CA certificates"},
+	{.name = "tls_verify", FIELD(tls_verify), .kind = KIND_YESNO},
+	{.name = "tls_min_version", FIELD(tls_min_version), .kind = KIND_ENUM, .names = tls_version_names},
+	{.name = "tls_ciphers", FIELD(tls_ciphers), .kind = KIND_TEXT, .what = "an OpenSSL cipher list"},
+	{.name = "tls_cert_file", FIELD(tls_cert_file), .kind = KIND_PATH, .what = "the client certificate (PEM)"},
+	{.name = "tls_key_file", FIELD(tls_key_file), .kind = KIND_PATH, .what = "the client certificate's private key (PEM)"},
+	{.name = "bind", FIELD(bind), .kind = KIND_ENUM, .names = bind_names},
+	{.name = "password_file", FIELD(password_file), .kind = KIND_PATH, .what = "a file holding the password"},
 };
 /* clang-format on */
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -142,6 +175,10 @@ void config_defaults(struct config *c)
 	c->linger_ms = 50;
 	c->drain_timeout = 10;
 	c->log_interval = 60;
+	c->tls = CONFIG_TLS_STARTTLS;
+	c->tls_verify = true;
+	c->tls_min_version = CONFIG_TLS_1_2;
+	c->bind = CONFIG_BIND_SIMPLE;
 }
 
 /* Quote at most CONFIG_SHOW_MAX bytes of p, escaping what is not printable,
@@ -356,6 +393,64 @@ static void parse_enum(struct report *r, struct config *c, const struct key_def 
 	        show(shown, sizeof(shown), l->val, l->vlen), allowed);
 }
 
+static void parse_path(struct report *r, struct config *c, const struct key_def *k,
+                       const struct line *l)
+{
+	char shown[CONFIG_MSG_MAX / 2];
+
+	show(shown, sizeof(shown), l->val, l->vlen);
+	if (!check_length(r, k, l, shown))
+		return;
+	if (l->val[0] != '/') {
+		problem(r,
+		        "%s:%u: key '%s': value '%s' is not an absolute path; start it with '/' "
+		        "(%s)",
+		        r->name, l->no, k->name, shown, k->what);
+		return;
+	}
+	for (size_t i = 0; i < l->vlen; i++)
+		if ((unsigned char)l->val[i] < 0x20 || l->val[i] == 0x7f) {
+			problem(r, "%s:%u: key '%s': value '%s' contains a control character",
+			        r->name, l->no, k->name, shown);
+			return;
+		}
+	set_string(c, k, l);
+}
+
+static void parse_text_value(struct report *r, struct config *c, const struct key_def *k,
+                             const struct line *l)
+{
+	char shown[CONFIG_MSG_MAX / 2];
+
+	show(shown, sizeof(shown), l->val, l->vlen);
+	if (!check_length(r, k, l, shown))
+		return;
+	for (size_t i = 0; i < l->vlen; i++)
+		if ((unsigned char)l->val[i] <= 0x20 || (unsigned char)l->val[i] >= 0x7f) {
+			problem(r,
+			        "%s:%u: key '%s': value '%s' contains a blank or a control "
+			        "character; use printable characters only (%s)",
+			        r->name, l->no, k->name, shown, k->what);
+			return;
+		}
+	set_string(c, k, l);
+}
+
+static void parse_yesno(struct report *r, struct config *c, const struct key_def *k,
+                        const struct line *l)
+{
+	char shown[CONFIG_MSG_MAX / 2];
+	bool *dst = (bool *)((char *)c + k->off);
+
+	if (l->vlen == 3 && strncasecmp(l->val, "yes", 3) == 0)
+		*dst = true;
+	else if (l->vlen == 2 && strncasecmp(l->val, "no", 2) == 0)
+		*dst = false;
+	else
+		problem(r, "%s:%u: key '%s': value '%s' is not allowed; use yes or no", r->name,
+		        l->no, k->name, show(shown, sizeof(shown), l->val, l->vlen));
+}
+
 static void parse_value(struct report *r, struct config *c, const struct key_def *k,
                         const struct line *l)
 {
@@ -377,6 +472,15 @@ static void parse_value(struct report *r, struct config *c, const struct key_def
 		break;
 	case KIND_ENUM:
 		parse_enum(r, c, k, l);
+		break;
+	case KIND_PATH:
+		parse_path(r, c, k, l);
+		break;
+	case KIND_TEXT:
+		parse_text_value(r, c, k, l);
+		break;
+	case KIND_YESNO:
+		parse_yesno(r, c, k, l);
 		break;
 	}
 }
@@ -452,6 +556,131 @@ static void parse_line(struct report *r, struct config *c, const char *p, size_t
 	parse_value(r, c, k, &l);
 }
 
+static unsigned seen_line(const unsigned seen[NKEYS], const char *name)
+{
+	const struct key_def *k = find_key(name, strlen(name));
+
+	return k ? seen[k - keys] : 0;
+}
+
+/* The rules between the security keys, stated in config.h. */
+static void check_security(struct report *r, const struct config *c, const unsigned seen[NKEYS])
+{
+	unsigned pw = seen_line(seen, "password"), pwf = seen_line(seen, "password_file");
+	unsigned cert = seen_line(seen, "tls_cert_file"), key = seen_line(seen, "tls_key_file");
+
+	if (pw && pwf)
+		problem(r,
+		        "%s:%u: key 'password_file': 'password' is also set (line %u); keep one "
+		        "of them (password_file keeps the password out of this file)",
+		        r->name, pwf, pw);
+	if (c->bind == CONFIG_BIND_SIMPLE && !pw && !pwf)
+		problem(r,
+		        "%s: key 'password' is missing; bind = simple needs the RACF user's "
+		        "password, here or in password_file (or use bind = sasl_external with "
+		        "tls_cert_file and tls_key_file)",
+		        r->name);
+	if (c->bind == CONFIG_BIND_SASL_EXTERNAL) {
+		unsigned b = seen_line(seen, "bind");
+
+		if (pw || pwf)
+			problem(r,
+			        "%s:%u: key '%s' is not used with bind = sasl_external (the client "
+			        "certificate authenticates); remove it",
+			        r->name, pw ? pw : pwf, pw ? "password" : "password_file");
+		if (!cert || !key)
+			problem(r,
+			        "%s:%u: key 'bind': sasl_external needs tls_cert_file and "
+			        "tls_key_file (the client certificate the server maps to a RACF "
+			        "user)",
+			        r->name, b);
+		if (c->tls == CONFIG_TLS_NONE)
+			problem(r,
+			        "%s:%u: key 'tls': bind = sasl_external needs TLS; use tls = "
+			        "starttls "
+			        "or tls = ldaps",
+			        r->name, seen_line(seen, "tls"));
+	}
+	if (!cert != !key)
+		problem(r,
+		        "%s:%u: key '%s' is set but '%s' is not; a client certificate needs both",
+		        r->name, cert ? cert : key, cert ? "tls_cert_file" : "tls_key_file",
+		        cert ? "tls_key_file" : "tls_cert_file");
+}
+
+/* The password file: root's (or ours), 0600 or 0400, the password alone on
+ * its one line. The content is never quoted. */
+static void read_password_file(struct report *r, struct config *c, unsigned line)
+{
+	char buf[sizeof(c->password) + 2];
+	const char *path = c->password_file;
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		problem(r, "%s:%u: key 'password_file': cannot open %s: %s", r->name, line, path,
+		        errno == ELOOP ? "it is a symbolic link; name the file itself"
+		                       : strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		problem(r, "%s:%u: key 'password_file': %s is not a regular file", r->name, line,
+		        path);
+		close(fd);
+		return;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		problem(r,
+		        "%s:%u: key 'password_file': %s is owned by uid %u; it must be owned by "
+		        "root (chown root %s)",
+		        r->name, line, path, (unsigned)st.st_uid, path);
+	if (st.st_mode & 07177)
+		problem(r,
+		        "%s:%u: key 'password_file': %s has mode %04o; a password file must be "
+		        "0600 or 0400 (chmod 0600 %s)",
+		        r->name, line, path, (unsigned)st.st_mode & 07777, path);
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	len = n > 0 ? (size_t)n : 0;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len && buf[len - 1] == '\r')
+		len--;
+	if (n < 0)
+		problem(r, "%s:%u: key 'password_file': cannot read %s: %s", r->name, line, path,
+		        strerror(errno));
+	else if (len == 0 || len >= sizeof(c->password))
+		problem(r,
+		        "%s:%u: key 'password_file': %s is %s; it must hold the password (1-%zu "
+		        "characters) on one line",
+		        r->name, line, path, len ? "too long" : "empty", sizeof(c->password) - 1);
+	else if (memchr(buf, '\n', len) || memchr(buf, '\0', len))
+		problem(r,
+		        "%s:%u: key 'password_file': %s has more than one line; it must hold the "
+		        "password alone",
+		        r->name, line, path);
+	else {
+		bool ok = true;
+
+		for (size_t i = 0; i < len; i++)
+			ok = ok && (unsigned char)buf[i] >= 0x20 && buf[i] != 0x7f;
+		if (ok) {
+			memcpy(c->password, buf, len);
+			c->password[len] = '\0';
+		} else
+			problem(r,
+			        "%s:%u: key 'password_file': %s contains a control character; "
+			        "use printable characters",
+			        r->name, line, path);
+	}
+	explicit_bzero(buf, sizeof(buf));
+}
+
 static void parse_text(struct report *r, const char *text, size_t len, struct config *c)
 {
 	unsigned seen[NKEYS] = {0};
@@ -469,6 +698,9 @@ static void parse_text(struct report *r, const char *text, size_t len, struct co
 		if (keys[i].required && !seen[i])
 			problem(r, "%s: key '%s' is missing; it is required (%s)", r->name,
 			        keys[i].name, keys[i].what);
+	check_security(r, c, seen);
+	if (c->password_file[0] && !c->password[0])
+		read_password_file(r, c, seen_line(seen, "password_file"));
 }
 
 int config_parse(const char *name, const char *text, size_t len, struct config *c,
@@ -570,6 +802,32 @@ int config_load(const char *path, struct config *c, config_err_fn err, void *arg
 	if (r.count)
 		explicit_bzero(c, sizeof(*c));
 	return r.count;
+}
+
+int config_warnings(const struct config *c, config_warn_fn fn, void *arg)
+{
+	char msg[CONFIG_MSG_MAX];
+	int n = 0;
+
+	if (c->tls == CONFIG_TLS_NONE) {
+		snprintf(msg, sizeof(msg),
+		         "tls = none: the connection to %s is not encrypted and the RACF password "
+		         "of %s travels in clear text; set tls = starttls or tls = ldaps (with "
+		         "tls_ca_file) once the server has a TLS listener",
+		         c->server, c->user);
+		fn(arg, "ZRA0101W", msg);
+		n++;
+	}
+	if (c->tls != CONFIG_TLS_NONE && !c->tls_verify) {
+		snprintf(msg, sizeof(msg),
+		         "tls_verify = no: the certificate and host name of %s are not checked, so "
+		         "whoever sits between here and the server can read the %s; set tls_verify "
+		         "= yes and tls_ca_file",
+		         c->server, c->bind == CONFIG_BIND_SIMPLE ? "password" : "audit records");
+		fn(arg, "ZRA0102W", msg);
+		n++;
+	}
+	return n;
 }
 
 void config_map_opts(const struct config *c, struct map_opts *o)

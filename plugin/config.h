@@ -1,6 +1,6 @@
 /* config.h - zos-remote.conf: parse, validate, defaults.
  *
- * Pure but for reading the one file. Syntax: `key = value` lines, keys
+ * Pure but for reading the file and its password_file. Syntax: `key = value` lines, keys
  * case-insensitive, `#` starts a comment line, blank lines ignored, values
  * trimmed. The original plugin's keys (server, port, user, password,
  * timeout, q_depth) keep their meaning. Unknown keys, duplicate keys,
@@ -33,12 +33,31 @@ enum config_format {
 	CONFIG_FORMAT_BINARY, /* audit_dispatcher_header frames */
 };
 
+/* How the LDAP connection is protected. Secure by default: starttls. */
+enum config_tls {
+	CONFIG_TLS_STARTTLS, /* ldap:// then the StartTLS extended operation (port 389) */
+	CONFIG_TLS_LDAPS,    /* ldaps://: TLS from the first byte (port 636) */
+	CONFIG_TLS_NONE,     /* plain ldap://: the explicit, logged choice to go without */
+};
+
+enum config_tls_version {
+	CONFIG_TLS_1_2, /* `tls_min_version = 1.2` (default) */
+	CONFIG_TLS_1_3,
+};
+
+enum config_bind {
+	CONFIG_BIND_SIMPLE,        /* racfid=USER,cn=ictx and a password */
+	CONFIG_BIND_SASL_EXTERNAL, /* the TLS client certificate, mapped to a RACF user */
+};
+
+#define CONFIG_PATH_MAX 1024
+
 struct config {
 	/* The original's keys. */
 	char server[256];   /* host name or address; required */
-	unsigned port;      /* 0 = LDAP default (389); 0-65535 */
+	unsigned port;      /* 0 = the default: 389, or 636 with tls = ldaps; 0-65535 */
 	char user[9];       /* RACF user id, 1-8 chars; required */
-	char password[129]; /* required; wiped by config_wipe() */
+	char password[129]; /* bind = simple: this or password_file; wiped by config_wipe() */
 	unsigned timeout;   /* seconds, 1-3600, default 15: connect, bind, each op */
 	unsigned q_depth;   /* events held in memory, 16-1000000, default 8192 */
 
@@ -61,6 +80,23 @@ struct config {
 	unsigned drain_timeout; /* seconds to deliver after EOF/SIGTERM, 0-600, default 10 */
 	unsigned log_interval;  /* seconds between repeats of a rate-limited message, 1-86400,
 	                           default 60 */
+
+	/* Security. Paths are absolute. password_file is read by config_load
+	 * and config_parse into password (checked like the config file, but
+	 * mode 0600 or 0400). Rules checked after parsing: password and
+	 * password_file exclude each other; bind = simple needs one of them;
+	 * bind = sasl_external needs tls_cert_file and tls_key_file, TLS, and
+	 * neither password key; tls_cert_file and tls_key_file go together. */
+	enum config_tls tls;                     /* default starttls */
+	char tls_ca_file[CONFIG_PATH_MAX];       /* PEM CA bundle; "" = system store */
+	char tls_ca_dir[CONFIG_PATH_MAX];        /* hashed CA directory; "" = none */
+	bool tls_verify;                         /* `yes|no`, default yes (cert + host name) */
+	enum config_tls_version tls_min_version; /* default 1.2 */
+	char tls_ciphers[256];                   /* OpenSSL cipher list; "" = library default */
+	char tls_cert_file[CONFIG_PATH_MAX];     /* client certificate (PEM) */
+	char tls_key_file[CONFIG_PATH_MAX];      /* its private key (PEM) */
+	enum config_bind bind;                   /* default simple */
+	char password_file[CONFIG_PATH_MAX];     /* file holding the password alone */
 };
 
 /* Called once per problem found; msg is a complete sentence. */
@@ -78,12 +114,18 @@ int config_load(const char *path, struct config *c, config_err_fn err, void *arg
 int config_parse(const char *name, const char *text, size_t len, struct config *c,
                  config_err_fn err, void *arg);
 
+/* Settings that work but weaken security (tls = none with a password,
+ * tls_verify = no). fn gets each warning's message id and a sentence;
+ * main logs them at every start and reload. Returns the number of warnings. */
+typedef void (*config_warn_fn)(void *arg, const char *id, const char *msg);
+int config_warnings(const struct config *c, config_warn_fn fn, void *arg);
+
 /* Fill mapper options from c (hostname left NULL for the caller).
  * o->class_name points into c: keep c alive while o is used. */
 void config_map_opts(const struct config *c, struct map_opts *o);
 
-/* Overwrite the secret parts of c (the password) in a way the compiler
- * cannot optimise away. */
+/* Overwrite the secret parts of c (the password, also when it came from
+ * password_file) in a way the compiler cannot optimise away. */
 void config_wipe(struct config *c);
 
 #endif
