@@ -20,7 +20,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* 0: one read; else reads of 1..127 bytes (a header split across reads);
 	 * the top bit ages between reads, which is what decides the framing of
 	 * a lone frame */
-	fuzz_run_input(CONFIG_FORMAT_BINARY, &mo, data + 1, size - 1, data[0] & 0x7f,
-	               data[0] >> 7);
+	fuzz_run_input(CONFIG_FORMAT_BINARY, &mo, data + 1, size - 1, data[0] & 0x7f, data[0] >> 7);
 	return 0;
 }

@@ -17,7 +17,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	map_opts_default(&mo);
 	mo.hostname = "fuzzhost";
 	/* 0: one read; else reads of 1..127 bytes, the top bit ages events between them */
-	fuzz_run_input(CONFIG_FORMAT_STRING, &mo, data + 1, size - 1, data[0] & 0x7f,
-	               data[0] >> 7);
+	fuzz_run_input(CONFIG_FORMAT_STRING, &mo, data + 1, size - 1, data[0] & 0x7f, data[0] >> 7);
 	return 0;
 }
