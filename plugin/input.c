@@ -113,13 +113,50 @@ void input_free(struct input *in)
 	free(in);
 }
 
+/* Skip the word at *p (up to its blank): false when no blank follows it. */
+static bool skip_word(const char **p, size_t *n)
+{
+	const char *sp = memchr(*p, ' ', *n);
+
+	if (!sp)
+		return false;
+	*n -= (size_t)(sp + 1 - *p);
+	*p = sp + 1;
+	return true;
+}
+
+/* Why the line is not an audit record, or NULL when it has the shape
+ * auditd writes: `[node=NAME ]type=TYPE msg=audit(`. libauparse 3.0.9
+ * assumes that shape before it checks anything: it reads the type 5 bytes
+ * into the first word whatever it is, and a line whose first word is not
+ * type= (e.g. "X m(1700000000xx") leaks 1152 bytes inside auparse_feed
+ * (found by tests/fuzz). Such a line is no record, so it never gets there. */
+static const char *record_shape_problem(const char *p, size_t n)
+{
+	if (n >= 5 && memcmp(p, "node=", 5) == 0 && !skip_word(&p, &n))
+		return "node= without a record after it";
+	if (n < 6 || memcmp(p, "type=", 5) != 0 || p[5] == ' ')
+		return "it does not start with type=TYPE (or node=NAME type=TYPE)";
+	if (!skip_word(&p, &n) || n < 10 || memcmp(p, "msg=audit(", 10) != 0)
+		return "no msg=audit( after its type";
+	return NULL;
+}
+
 /* Hand one whole record (ending in '\n') to auparse. libauparse before 4.2
  * returns -1 without errno, hence the clear. */
 static void input_record(struct input *in, const char *p, size_t n)
 {
 	char quoted[QUOTE_BYTES * 4 + 1];
+	const char *why = record_shape_problem(p, n);
 
 	in->st.records++;
+	if (why) {
+		in->st.rejected++;
+		log_limited("input:notrecord", "ZRA0203W",
+		            "skipped a line that is not an audit record (%s); it began '%s'", why,
+		            input_quote(quoted, sizeof(quoted), p, n));
+		return;
+	}
 	errno = 0;
 	if (auparse_feed(in->au, p, n) < 0) {
 		in->st.rejected++;

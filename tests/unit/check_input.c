@@ -314,6 +314,44 @@ START_TEST(string_overlong_dropped)
 }
 END_TEST
 
+/* Lines that are not audit records are skipped, counted and logged, and
+ * never reach libauparse: 3.0.9 leaks 1152 bytes per line such as
+ * "X m(1700000000xxxxxxxxx" (found by tests/fuzz, fuzz_input_string; run
+ * under ASan/LSan this test fails on that leak if the line gets through). */
+START_TEST(string_non_records_skipped)
+{
+	static const char *const junk[] = {
+	        "X m(1700000000xxxxxxxxx\n",
+	        "this is not an audit record\n",
+	        "node=host-a\n",
+	        "node=host-a X m(1700000000xxxxxxxxx\n",
+	        "type= msg=audit(1700000000.1:5): a=b\n",
+	        "type=USER m(1700000000.1:5): a=b\n",
+	        "nope type=USER msg=audit(1700000000.1:5): a=b\n",
+	};
+	const size_t njunk = sizeof(junk) / sizeof(junk[0]);
+	const char *log;
+
+	fresh(CONFIG_FORMAT_STRING);
+	capture();
+	feed_str(EV("1"));
+	for (size_t i = 0; i < njunk; i++)
+		feed_str(junk[i]);
+	feed_str(EV("2"));
+	feed_str("node=host-b type=USER msg=audit(1700000000.200:3): pid=1 uid=0 msg='a'\n");
+	input_flush(in);
+	log = captured();
+	ck_assert_str_eq(seen.events, "1:SYSCALL,PATH,PROCTITLE;2:SYSCALL,PATH,PROCTITLE;3:USER;");
+	ck_assert_uint_eq(input_stats(in)->rejected, njunk);
+	ck_assert_uint_eq(input_stats(in)->records, 8 + njunk + 1);
+	/* logged once (rate-limited), with the reason and the line's first bytes */
+	ck_assert_msg(strstr(log, "ZRA0203W skipped a line that is not an audit record (it does "
+	                          "not start with type=TYPE") != NULL,
+	              "log: %s", log);
+	ck_assert_msg(strstr(log, "it began 'X m(1700000000xxxxxxxxx") != NULL, "log: %s", log);
+}
+END_TEST
+
 /* A record of exactly INPUT_MAX_LINE bytes is still a record. */
 START_TEST(string_max_line_kept)
 {
@@ -656,6 +694,7 @@ static Suite *input_suite(void)
 	tcase_add_test(t, string_eoe_completes);
 	tcase_add_test(t, string_overlong_dropped);
 	tcase_add_test(t, string_max_line_kept);
+	tcase_add_test(t, string_non_records_skipped);
 	tcase_add_test(t, age_completes_pending);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
