@@ -233,6 +233,7 @@ write_configs() { # dir format log_format port
 		port = $port
 		user = ZOSAUDIT
 		password = zossecret
+		tls = none
 		timeout = 5
 		format = $fmt
 		drain_timeout = $DRAIN

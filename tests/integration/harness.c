@@ -415,6 +415,7 @@ char *zr_config_write(const char *dir, const char *name, int port, const char *e
 	static const char *const defaults[][2] = {
 	        {"server", "127.0.0.1"}, {"user", "ZOSAUDIT"},   {"password", "zossecret"},
 	        {"timeout", "5"},        {"drain_timeout", "5"}, {"linger_ms", "20"},
+	        {"tls", "none"}, /* plain LDAP, as every suite but check_tls tests */
 	};
 	char *path = zr_path(dir, name), *text = NULL;
 	size_t len = 0;

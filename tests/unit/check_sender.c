@@ -43,6 +43,7 @@ static void run_start(struct run *r, const char *const *sim_args)
 	r->cfg.port = r->sim.port;
 	snprintf(r->cfg.user, sizeof(r->cfg.user), "ZOSAUDIT");
 	snprintf(r->cfg.password, sizeof(r->cfg.password), "zossecret");
+	r->cfg.tls = CONFIG_TLS_NONE; /* the simulator's plain listener */
 	r->cfg.timeout = 2;
 	item_list_init(&r->l);
 	buf_init(&r->scratch);
