@@ -442,37 +442,45 @@ static size_t count_parts(const char *v, size_t vlen, size_t cap)
 
 /* Scratch holds `name=value` (escaped, total bytes, name nl bytes). Emit
  * it as name[i/n]=part relocates, each at most field_limit bytes with its
- * prefix, never cutting an escape. The parts, concatenated, are the value. */
+ * prefix, never cutting an escape. The parts, concatenated, are the value.
+ * A name longer than half the limit (only junk has one) would leave no
+ * room for the value, so then the whole text is split, as [i/n]=part of
+ * name=value: still lossless, and each relocate within the limit. */
 static int emit_split(struct map_run *r, size_t nl, size_t total)
 {
 	struct buf *sc = &r->l->scratch;
-	size_t vlen = total - nl - 1, cap, nparts;
+	size_t name = nl, voff = nl + 1, cap, nparts;
 	unsigned d = 1;
 
+	if (name > r->ev->field_limit / 2) {
+		name = 0;
+		voff = 0;
+	}
+	size_t vlen = total - voff;
 	/* The prefix width depends on the number of parts: widen until the
 	 * count fits the width assumed (every prefix sized for i = n). */
 	for (;;) {
-		size_t prefix = nl + 4 + 2 * (size_t)d;
+		size_t prefix = name + 4 + 2 * (size_t)d;
 		cap = r->ev->field_limit > prefix + MAP_MIN_PART ? r->ev->field_limit - prefix
 		                                                 : MAP_MIN_PART;
-		nparts = count_parts((const char *)sc->data + nl + 1, vlen, cap);
+		nparts = count_parts((const char *)sc->data + voff, vlen, cap);
 		if (digits(nparts) <= d)
 			break;
 		d++;
 	}
 	/* Reserve once so the pointers below stay valid while parts are
 	 * built behind the value. */
-	if (buf_reserve(sc, nl + 4 + 2 * (size_t)d + cap + 1) < 0)
+	if (buf_reserve(sc, name + 4 + 2 * (size_t)d + cap + 1) < 0)
 		return -1;
 	size_t pos = 0;
 	for (size_t i = 1; i <= nparts; i++) {
-		const char *v = (const char *)sc->data + nl + 1;
+		const char *v = (const char *)sc->data + voff;
 		size_t c = map_escaped_cut(v + pos, vlen - pos, cap);
 		char *o = (char *)sc->data + total;
-		memcpy(o, sc->data, nl);
-		int pl = snprintf(o + nl, 4 + 2 * (size_t)d + 1, "[%zu/%zu]=", i, nparts);
-		memcpy(o + nl + pl, v + pos, c);
-		if (emit_field(r, (const unsigned char *)o, nl + (size_t)pl + c) < 0)
+		memcpy(o, sc->data, name);
+		int pl = snprintf(o + name, 4 + 2 * (size_t)d + 1, "[%zu/%zu]=", i, nparts);
+		memcpy(o + name + pl, v + pos, c);
+		if (emit_field(r, (const unsigned char *)o, name + (size_t)pl + c) < 0)
 			return -1;
 		pos += c;
 	}

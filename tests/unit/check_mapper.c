@@ -501,6 +501,71 @@ START_TEST(test_split_long_value)
 }
 END_TEST
 
+/* A field name too long to leave room for its value: every relocate still
+ * within max_field_length (the simulator answers VAL_ERR 13/32 to a longer
+ * VALUE and the record is lost), and nothing dropped. Found by
+ * tests/fuzz/fuzz_mapper: a 200-byte name of 0xFF bytes (800 escaped) with
+ * max_field_length 320 gave relocates of 800+ bytes, one 4-byte piece of
+ * the value each, so a long value also multiplied into name-sized copies. */
+START_TEST(test_split_long_name)
+{
+	enum { NAME = 300, VALUE = 3000 };
+	static const size_t limits[] = {64, 320, 1024};
+	char *line = malloc(NAME + VALUE + 200);
+	char *want = malloc(NAME * 4 + VALUE + 2);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_nonnull(want);
+	/* name: NAME bytes of 0xFF (each escaped to \xFF); value: VALUE x 'v' */
+	char *p = line + sprintf(line, "type=PATH msg=audit(1.000:21): item=0 ");
+	char *w = want;
+	for (int i = 0; i < NAME; i++) {
+		*p++ = (char)0xff;
+		w += sprintf(w, "\\xFF");
+	}
+	*p++ = '=';
+	*w++ = '=';
+	memset(p, 'v', VALUE);
+	memset(w, 'v', VALUE);
+	w[VALUE] = '\0';
+	sprintf(p + VALUE, " inode=1\n");
+
+	for (size_t k = 0; k < sizeof(limits) / sizeof(limits[0]); k++) {
+		struct cap c;
+		struct buf joined;
+		cap_init(&c);
+		buf_init(&joined);
+		c.o.max_field_length = limits[k];
+		feed(&c, line);
+		ck_assert_int_eq(c.rc[0], 1);
+		const struct item_list *l = &c.lists[0];
+		const struct item *it = &l->items[0];
+		size_t nparts = 0;
+		/* fields 0, 1: head; 2: type=PATH; 3: item=0; the parts; inode=1 */
+		ck_assert_int_eq(sscanf(fv(&c, 0, 0, 4), "[1/%zu]=", &nparts), 1);
+		ck_assert_uint_gt(nparts, 1);
+		ck_assert_uint_eq(it->nfields, 4 + nparts + 1);
+		for (size_t i = 1; i <= nparts; i++) {
+			const struct item_field *f = item_field_at(l, it, 3 + (uint32_t)i);
+			const char *v = item_text(l, f->value);
+			char prefix[64];
+			int pl = snprintf(prefix, sizeof(prefix), "[%zu/%zu]=", i, nparts);
+			ck_assert_msg(f->value.len <= limits[k], "limit %zu: part %zu is %u bytes",
+			              limits[k], i, f->value.len);
+			ck_assert_msg(strncmp(v, prefix, (size_t)pl) == 0, "part %zu: %.20s", i, v);
+			ck_assert(escapes_complete(v + pl, f->value.len - (size_t)pl));
+			ck_assert_int_eq(buf_append(&joined, v + pl, f->value.len - (size_t)pl), 0);
+		}
+		ck_assert_uint_eq(joined.len, strlen(want));
+		ck_assert_mem_eq(joined.data, want, joined.len);
+		ck_assert_str_eq(fv(&c, 0, 0, 4 + (uint32_t)nparts), "inode=1");
+		buf_free(&joined);
+		cap_free(&c);
+	}
+	free(line);
+	free(want);
+}
+END_TEST
+
 /* DER size of a DataField with an n-byte VALUE (the test's own count). */
 static size_t der_field(size_t n)
 {
@@ -960,6 +1025,7 @@ static Suite *mapper_suite(void)
 	tcase_add_test(chars, test_map_escape);
 	tcase_add_test(chars, test_escaped_cut);
 	tcase_add_test(chars, test_split_long_value);
+	tcase_add_test(chars, test_split_long_name);
 	tcase_add_test(chars, test_huge_record_continues);
 	tcase_set_timeout(chars, 60);
 	suite_add_tcase(s, chars);
