@@ -1,4 +1,4 @@
-/* session.c - one LDAP connection: connect, simple bind, send, receive. */
+/* session.c - one LDAP connection: connect, TLS, bind (simple or SASL EXTERNAL), send, receive. */
 #include <errno.h>
 #include <lber.h>
 #include <ldap.h>
@@ -8,7 +8,10 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "config.h"
 #include "session.h"
+
+#define STARTTLS_OID "1.3.6.1.4.1.1466.20037"
 
 struct session {
 	LDAP *ld;       /* NULL when closed */
@@ -85,16 +88,88 @@ static int make_uri(const struct session_opts *o, char *uri, size_t len, char *p
 {
 	/* An IPv6 literal needs brackets in a URI; a name or IPv4 must not. */
 	bool v6 = strchr(o->server, ':') != NULL && o->server[0] != '[';
+	bool ldaps = o->tls == SESSION_TLS_LDAPS;
 	const char *lb = v6 ? "[" : "", *rb = v6 ? "]" : "";
-	unsigned port = o->port ? o->port : 389;
+	const char *scheme = ldaps ? "ldaps" : "ldap";
+	unsigned port = o->port ? o->port : ldaps ? 636 : 389;
 	int n;
 
 	snprintf(peer, peerlen, "%s%s%s:%u", lb, o->server, rb, port);
 	if (o->port)
-		n = snprintf(uri, len, "ldap://%s%s%s:%u", lb, o->server, rb, o->port);
+		n = snprintf(uri, len, "%s://%s%s%s:%u", scheme, lb, o->server, rb, o->port);
 	else
-		n = snprintf(uri, len, "ldap://%s%s%s", lb, o->server, rb);
+		n = snprintf(uri, len, "%s://%s%s%s", scheme, lb, o->server, rb);
 	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+static bool set(const char *p)
+{
+	return p && *p;
+}
+
+/* Per-handle TLS options; libldap builds the handle's own TLS context from
+ * them at LDAP_OPT_X_TLS_NEWCTX, so nothing leaks into other handles or
+ * the process-wide defaults. Returns NULL or the option that failed. */
+static const char *set_tls_options(LDAP *ld, const struct session_opts *o)
+{
+	int demand = o->no_verify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
+	int min = o->tls13 ? LDAP_OPT_X_TLS_PROTOCOL_TLS1_3 : LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+	int server = 0;
+
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS)
+		return "tls_verify";
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &min) != LDAP_OPT_SUCCESS)
+		return "tls_min_version";
+	if (set(o->ca_file) && ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, o->ca_file) != 0)
+		return "tls_ca_file";
+	if (set(o->ca_dir) && ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTDIR, o->ca_dir) != 0)
+		return "tls_ca_dir";
+	if (set(o->ciphers) && ldap_set_option(ld, LDAP_OPT_X_TLS_CIPHER_SUITE, o->ciphers) != 0)
+		return "tls_ciphers";
+	if (set(o->cert_file) && ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, o->cert_file) != 0)
+		return "tls_cert_file";
+	if (set(o->key_file) && ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, o->key_file) != 0)
+		return "tls_key_file";
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &server) != LDAP_OPT_SUCCESS)
+		return "TLS context (a CA, certificate or key file cannot be read, or the "
+		       "cipher list is not valid)";
+	return NULL;
+}
+
+/* What to look at when a TLS connection failed, from OpenSSL's reason. */
+static const char *tls_hint(const char *diag)
+{
+	if (!diag)
+		return "check that the server has a TLS listener on this port";
+	if (strstr(diag, "expired") || strstr(diag, "not yet valid"))
+		return "the server's certificate is outside its validity dates: renew it (or fix "
+		       "the clock)";
+	if (strstr(diag, "ostname") || strstr(diag, "host name"))
+		return "the server's certificate does not name the configured server: set "
+		       "'server' to a name in the certificate, or reissue the certificate";
+	if (strstr(diag, "unknown ca") || strstr(diag, "certificate required") ||
+	    strstr(diag, "bad certificate") || strstr(diag, "certificate unknown"))
+		return "the server refused our client certificate: check tls_cert_file and "
+		       "tls_key_file and that the server trusts their CA";
+	if (strstr(diag, "verify failed") || strstr(diag, "issuer") ||
+	    strstr(diag, "self-signed") || strstr(diag, "self signed"))
+		return "the server's certificate is not signed by a CA we trust: set tls_ca_file "
+		       "or tls_ca_dir to the CA that issued it";
+	return "check tls_ca_file, tls_cert_file, tls_min_version and tls_ciphers against "
+	       "the server's TLS setup";
+}
+
+/* A failed TLS connection: libldap's code, OpenSSL's reason, a hint. */
+static void describe_tls(LDAP *ld, int code, const char *what, const char *peer, char *err,
+                         size_t errlen)
+{
+	char *diag = NULL;
+
+	ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	snprintf(err, errlen, "%s: %s: %s (LDAP %d)%s%s; %s", peer, what, ldap_err2string(code),
+	         code, diag && *diag ? ": " : "", diag && *diag ? diag : "",
+	         tls_hint(diag && *diag ? diag : NULL));
+	ldap_memfree(diag);
 }
 
 static int set_options(LDAP *ld, double seconds)
@@ -108,6 +183,54 @@ static int set_options(LDAP *ld, double seconds)
 	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS)
 		return -1;
 	return 0;
+}
+
+/* StartTLS: ask, wait at most seconds for the answer, then the handshake
+ * (bounded by the network timeout). A refusal is final for this attempt:
+ * falling back to clear text is exactly what tls = starttls rules out. */
+static int start_tls(struct session *s, double seconds, char *err, size_t errlen)
+{
+	struct timeval tv = tv_from_seconds(seconds);
+	LDAPMessage *res = NULL;
+	char *diag = NULL;
+	int msgid, code = LDAP_OTHER, rc;
+
+	/* The TCP connect happens here, bounded by LDAP_OPT_NETWORK_TIMEOUT. */
+	rc = ldap_extended_operation(s->ld, STARTTLS_OID, NULL, NULL, NULL, &msgid);
+	if (rc != LDAP_SUCCESS) {
+		describe(s->ld, rc, "cannot connect", s->peer, err, errlen);
+		return rc;
+	}
+	rc = ldap_result(s->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+	if (rc == 0) {
+		snprintf(err, errlen, "%s: no answer to StartTLS within %.0f s", s->peer, seconds);
+		return LDAP_TIMEOUT;
+	}
+	if (rc < 0) {
+		ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
+		describe(s->ld, code, "StartTLS failed", s->peer, err, errlen);
+		return code < 0 ? code : LDAP_SERVER_DOWN;
+	}
+	rc = ldap_parse_result(s->ld, res, &code, NULL, &diag, NULL, NULL, 1);
+	if (rc == LDAP_SUCCESS && code != LDAP_SUCCESS)
+		snprintf(err, errlen,
+		         "%s: the server does not offer StartTLS: %s (LDAP %d)%s%s; give the "
+		         "server a TLS listener, or set tls = ldaps and its port (plain LDAP, "
+		         "tls = none, would send the password in clear text)",
+		         s->peer, ldap_err2string(code), code, diag && *diag ? ": " : "",
+		         diag && *diag ? diag : "");
+	ldap_memfree(diag);
+	if (rc != LDAP_SUCCESS) {
+		describe(s->ld, rc, "bad StartTLS response", s->peer, err, errlen);
+		return rc;
+	}
+	if (code != LDAP_SUCCESS)
+		return code == LDAP_CONNECT_ERROR ? LDAP_OTHER : code;
+	rc = ldap_install_tls(s->ld);
+	if (rc != LDAP_SUCCESS)
+		describe_tls(s->ld, rc, "TLS handshake after StartTLS failed", s->peer, err,
+		             errlen);
+	return rc;
 }
 
 /* Wait for the bind's answer; the result code, or a negative libldap code. */
@@ -164,11 +287,38 @@ static bool bind_refused(int code)
 	       code == LDAP_STRONG_AUTH_REQUIRED || code == LDAP_CONFIDENTIALITY_REQUIRED;
 }
 
+/* Send the bind: simple with the password, or SASL EXTERNAL with no DN and
+ * no credentials (the certificate is the credential). With ldaps the TCP
+ * connect and the TLS handshake happen here, bounded by the network timeout. */
+static int send_bind(struct session *s, const struct session_opts *o, int *msgid, char *err,
+                     size_t errlen)
+{
+	char dn[64];
+	struct berval cred = {0};
+	int rc;
+
+	if (o->bind == SESSION_BIND_SASL_EXTERNAL) {
+		rc = ldap_sasl_bind(s->ld, "", "EXTERNAL", NULL, NULL, NULL, msgid);
+	} else {
+		snprintf(dn, sizeof(dn), "racfid=%s,cn=ictx", o->user);
+		cred.bv_val = (char *)o->password;
+		cred.bv_len = o->password ? strlen(o->password) : 0;
+		rc = ldap_sasl_bind(s->ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, msgid);
+	}
+	if (rc == LDAP_SUCCESS)
+		return rc;
+	if (o->tls == SESSION_TLS_LDAPS && rc == LDAP_CONNECT_ERROR)
+		describe_tls(s->ld, rc, "TLS connection failed", s->peer, err, errlen);
+	else
+		describe(s->ld, rc, "cannot connect", s->peer, err, errlen);
+	return rc;
+}
+
 enum session_status session_open(struct session *s, const struct session_opts *o, int *ldap_code,
                                  char *err, size_t errlen)
 {
-	char uri[300], dn[64];
-	struct berval cred;
+	char uri[300];
+	const char *bad;
 	double limit = o->connect_limit > 0 && o->connect_limit < o->timeout ? o->connect_limit
 	                                                                     : o->timeout;
 	int rc, msgid;
@@ -191,13 +341,22 @@ enum session_status session_open(struct session *s, const struct session_opts *o
 		session_close(s);
 		return SESSION_FAILED;
 	}
-	snprintf(dn, sizeof(dn), "racfid=%s,cn=ictx", o->user);
-	cred.bv_val = (char *)o->password;
-	cred.bv_len = strlen(o->password);
-	/* The TCP connect happens here, bounded by LDAP_OPT_NETWORK_TIMEOUT. */
-	rc = ldap_sasl_bind(s->ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, &msgid);
+	if (o->tls != SESSION_TLS_NONE && (bad = set_tls_options(s->ld, o)) != NULL) {
+		describe_tls(s->ld, LDAP_PARAM_ERROR, bad, s->peer, err, errlen);
+		*ldap_code = LDAP_PARAM_ERROR;
+		session_close(s);
+		return SESSION_FAILED;
+	}
+	if (o->tls == SESSION_TLS_STARTTLS) {
+		rc = start_tls(s, limit, err, errlen);
+		if (rc != LDAP_SUCCESS) {
+			*ldap_code = rc;
+			session_close(s);
+			return SESSION_FAILED;
+		}
+	}
+	rc = send_bind(s, o, &msgid, err, errlen);
 	if (rc != LDAP_SUCCESS) {
-		describe(s->ld, rc, "cannot connect", s->peer, err, errlen);
 		*ldap_code = rc;
 		session_close(s);
 		return SESSION_FAILED;
@@ -312,4 +471,43 @@ void session_result_clear(struct session_result *r)
 	free(r->oid);
 	free(r->value);
 	memset(r, 0, sizeof(*r));
+}
+
+void session_opts_from_config(struct session_opts *o, const struct config *c)
+{
+	static const enum session_tls tls[] = {
+	        [CONFIG_TLS_STARTTLS] = SESSION_TLS_STARTTLS,
+	        [CONFIG_TLS_LDAPS] = SESSION_TLS_LDAPS,
+	        [CONFIG_TLS_NONE] = SESSION_TLS_NONE,
+	};
+
+	memset(o, 0, sizeof(*o));
+	o->server = c->server;
+	o->port = c->port;
+	o->user = c->user;
+	o->password = c->bind == CONFIG_BIND_SIMPLE ? c->password : NULL;
+	o->timeout = c->timeout;
+	o->tls = tls[c->tls];
+	o->bind = c->bind == CONFIG_BIND_SASL_EXTERNAL ? SESSION_BIND_SASL_EXTERNAL
+	                                               : SESSION_BIND_SIMPLE;
+	o->ca_file = c->tls_ca_file;
+	o->ca_dir = c->tls_ca_dir;
+	o->ciphers = c->tls_ciphers;
+	o->cert_file = c->tls_cert_file;
+	o->key_file = c->tls_key_file;
+	o->no_verify = !c->tls_verify;
+	o->tls13 = c->tls_min_version == CONFIG_TLS_1_3;
+}
+
+bool session_config_same(const struct config *a, const struct config *b)
+{
+	return strcmp(a->server, b->server) == 0 && a->port == b->port &&
+	       strcmp(a->user, b->user) == 0 && strcmp(a->password, b->password) == 0 &&
+	       a->timeout == b->timeout && a->tls == b->tls && a->bind == b->bind &&
+	       a->tls_verify == b->tls_verify && a->tls_min_version == b->tls_min_version &&
+	       strcmp(a->tls_ca_file, b->tls_ca_file) == 0 &&
+	       strcmp(a->tls_ca_dir, b->tls_ca_dir) == 0 &&
+	       strcmp(a->tls_ciphers, b->tls_ciphers) == 0 &&
+	       strcmp(a->tls_cert_file, b->tls_cert_file) == 0 &&
+	       strcmp(a->tls_key_file, b->tls_key_file) == 0;
 }

@@ -1,17 +1,30 @@
-/* session.h - one LDAP connection to the ICTX server: connect, simple bind,
+/* session.h - one LDAP connection to the ICTX server: connect, TLS, bind,
  * send extended operations, collect their results. Knows nothing of audit.
  *
- * URI ldap://server[:port] (an IPv6 address is put in brackets), LDAPv3,
- * referrals off, LDAP_OPT_NETWORK_TIMEOUT and LDAP_OPT_TIMEOUT = timeout.
- * The bind DN is racfid=USER,cn=ictx. The bind is sent asynchronously and
- * waited for at most timeout seconds, so a server that accepts the TCP
- * connection and never answers cannot hold the caller forever. Requests
- * are sent without waiting (several may be in flight) and results are
- * matched by the caller through their message id.
+ * URI ldap://server[:port] or ldaps://server[:port] (an IPv6 address is put
+ * in brackets), LDAPv3, referrals off, LDAP_OPT_NETWORK_TIMEOUT and
+ * LDAP_OPT_TIMEOUT = timeout. TLS (ldaps, or StartTLS on ldap://) uses
+ * per-handle libldap options followed by LDAP_OPT_X_TLS_NEWCTX: CA file or
+ * directory (else the system store), certificate and host name checked
+ * (LDAP_OPT_X_TLS_DEMAND) unless no_verify, minimum protocol TLS 1.2 or
+ * 1.3, optional cipher list, optional client certificate and key. The TCP
+ * connect and the TLS handshake are bounded by the network timeout, the
+ * StartTLS answer by timeout, so a server that stalls the handshake cannot
+ * hold the caller forever. StartTLS refused by the server is a failure,
+ * never a fall back to clear text.
+ *
+ * Bind: simple with DN racfid=USER,cn=ictx and the password, or SASL
+ * EXTERNAL (empty DN, no credentials: the server maps the TLS client
+ * certificate to a RACF user). The bind is sent asynchronously and waited
+ * for at most timeout seconds. Requests are sent without waiting (several
+ * may be in flight) and results are matched by the caller through their
+ * message id.
  *
  * Error texts (err, errlen) say server, port and what happened: the libldap
- * error string plus the server's diagnostic message. The password is never
- * put into any message.
+ * error string plus the server's or OpenSSL's diagnostic, and for TLS
+ * failures which setting to look at. The password is never put into any
+ * message, and the session keeps no copy of it (libldap copies it into the
+ * bind request it frees once sent).
  *
  * Owner: the sender thread. libldap handles are not shared across threads,
  * so a session must only ever be used by the thread that opened it. */
@@ -21,14 +34,45 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Zero is plain LDAP so that an initialiser written before TLS existed
+ * keeps its meaning; session_opts_from_config gives the secure defaults. */
+enum session_tls {
+	SESSION_TLS_NONE = 0,
+	SESSION_TLS_STARTTLS,
+	SESSION_TLS_LDAPS,
+};
+
+enum session_bind {
+	SESSION_BIND_SIMPLE = 0,
+	SESSION_BIND_SASL_EXTERNAL,
+};
+
 struct session_opts {
 	const char *server; /* host name, IPv4 or IPv6 address */
-	unsigned port;      /* 0 = 389 */
+	unsigned port;      /* 0 = 389, or 636 with SESSION_TLS_LDAPS */
 	const char *user;   /* RACF user id */
 	const char *password;
 	unsigned timeout;     /* seconds: connect, bind, and the default op wait */
 	double connect_limit; /* > 0: cap on connect+bind seconds (draining); 0 = timeout */
+
+	enum session_tls tls;
+	enum session_bind bind;
+	const char *ca_file;   /* NULL or "" = not set */
+	const char *ca_dir;    /* NULL or "" = not set */
+	const char *ciphers;   /* NULL or "" = libldap's default */
+	const char *cert_file; /* client certificate, NULL or "" = none */
+	const char *key_file;
+	bool no_verify; /* skip the certificate and host name checks (insecure) */
+	bool tls13;     /* minimum protocol TLS 1.3 instead of 1.2 */
 };
+
+struct config;
+
+/* Options for the connection c describes (pointers into c: keep c alive
+ * while o is used). */
+void session_opts_from_config(struct session_opts *o, const struct config *c);
+/* True when a and b describe the same connection (no reconnect needed). */
+bool session_config_same(const struct config *a, const struct config *b);
 
 enum session_status {
 	SESSION_OK = 0,
