@@ -486,16 +486,13 @@ static bool stopping(struct sender *s, double *stop_at)
 
 static void try_connect(struct sender *s, double now)
 {
-	struct session_opts o = {.server = s->cfg.server,
-	                         .port = s->cfg.port,
-	                         .user = s->cfg.user,
-	                         .password = s->cfg.password,
-	                         .timeout = s->cfg.timeout};
+	struct session_opts o;
 	char err[512];
 	double stop_at;
 	int code;
 	enum session_status rc;
 
+	session_opts_from_config(&o, &s->cfg);
 	if (stopping(s, &stop_at))
 		o.connect_limit = stop_at - now;
 	rc = session_open(s->sess, &o, &code, err, sizeof(err));
@@ -798,9 +795,7 @@ static void check_deadlines(struct sender *s, double now)
 
 static bool same_connection(const struct config *a, const struct config *b)
 {
-	return strcmp(a->server, b->server) == 0 && a->port == b->port &&
-	       strcmp(a->user, b->user) == 0 && strcmp(a->password, b->password) == 0 &&
-	       a->timeout == b->timeout;
+	return session_config_same(a, b); /* includes the TLS and bind settings */
 }
 
 static int grow_window(struct sender *s, size_t window)
