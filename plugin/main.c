@@ -203,6 +203,19 @@ static void log_problem(void *arg, const char *msg)
 	log_msg((const char *)arg, "%s", msg);
 }
 
+/* Security warnings (tls = none, tls_verify = no), at every start and reload. */
+static void log_warning(void *arg, const char *id, const char *msg)
+{
+	(void)arg;
+	log_msg(id, "%s", msg);
+}
+
+static void print_warning(void *arg, const char *id, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s %s\n", id, msg);
+}
+
 static void apply_map_opts(struct plugin *p)
 {
 	config_map_opts(&p->cfg, &p->mo);
@@ -220,6 +233,7 @@ static int load_config(struct plugin *p)
 		p->cfg.format = (enum config_format)p->opt.format;
 	apply_map_opts(p);
 	log_set_interval(p->cfg.log_interval);
+	config_warnings(&p->cfg, log_warning, NULL);
 	return 0;
 }
 
@@ -339,6 +353,7 @@ static void reload(struct plugin *p)
 	log_set_interval(p->cfg.log_interval);
 	log_reset();
 	sender_reload(p->snd, &p->cfg);
+	config_warnings(&p->cfg, log_warning, NULL);
 	log_msg("ZRA0003I", "configuration %s reloaded: server %s, port %u, user %s, format %s",
 	        p->opt.config_path, p->cfg.server, p->cfg.port ? p->cfg.port : 389, p->cfg.user,
 	        format_name(p->cfg.format));
@@ -538,6 +553,8 @@ static int check_only(const struct options *o)
 	struct config c;
 	int n = config_load(o->config_path, &c, print_problem, NULL);
 
+	if (n == 0)
+		config_warnings(&c, print_warning, NULL);
 	config_wipe(&c);
 	if (n) {
 		fprintf(stderr, "%s: %d problem(s) in %s\n", PROG, n, o->config_path);
