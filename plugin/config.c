@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
+
 #define CONFIG_MAX_FILE  (1024L * 1024) /* a config larger than this is a mistake */
 #define CONFIG_MSG_MAX   512
 #define CONFIG_SHOW_MAX  40 /* value bytes quoted in a message */
@@ -24,9 +26,11 @@ enum key_kind {
 	KIND_CLASS,
 	KIND_UINT,
 	KIND_ENUM,
-	KIND_PATH,  /* an absolute file name */
-	KIND_TEXT,  /* printable, no blanks (a cipher list) */
-	KIND_YESNO, /* bool */
+	KIND_PATH,       /* an absolute file name */
+	KIND_TEXT,       /* printable, no blanks (a cipher list) */
+	KIND_YESNO,      /* bool */
+	KIND_SEND_TYPES, /* record types (filter.h), into struct filter */
+	KIND_SKIP_TYPES,
 };
 
 struct enum_name {
@@ -129,6 +133,13 @@ static const struct key_def keys[] = {
 	{.name = "tls_key_file", FIELD(tls_key_file), .kind = KIND_PATH, .what = "the client certificate's private key (PEM)"},
 	{.name = "bind", FIELD(bind), .kind = KIND_ENUM, .names = bind_names},
 	{.name = "password_file", FIELD(password_file), .kind = KIND_PATH, .what = "a file holding the password"},
+	{.name = "report_interval", FIELD(report_interval), .kind = KIND_UINT, .min = 0, .max = 1440, .what = "minutes, 0 = no activity report"},
+	{.name = "state_file", FIELD(state_file), .kind = KIND_PATH, .what = "the file written on SIGUSR1"},
+	{.name = "send_types", FIELD(filter), .kind = KIND_SEND_TYPES, .what = "record types to send"},
+	{.name = "skip_types", FIELD(filter), .kind = KIND_SKIP_TYPES, .what = "record types not to send"},
+	{.name = "keepalive_idle", FIELD(keepalive_idle), .kind = KIND_UINT, .min = 0, .max = 86400, .what = "seconds, 0 = the system's setting"},
+	{.name = "keepalive_interval", FIELD(keepalive_interval), .kind = KIND_UINT, .min = 0, .max = 3600, .what = "seconds, 0 = the system's setting"},
+	{.name = "keepalive_probes", FIELD(keepalive_probes), .kind = KIND_UINT, .min = 0, .max = 100, .what = "probes, 0 = the system's setting"},
 };
 /* clang-format on */
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -179,6 +190,9 @@ void config_defaults(struct config *c)
 	c->tls_verify = true;
 	c->tls_min_version = CONFIG_TLS_1_2;
 	c->bind = CONFIG_BIND_SIMPLE;
+	c->keepalive_idle = 120;
+	c->keepalive_interval = 30;
+	c->keepalive_probes = 4;
 }
 
 /* Quote at most CONFIG_SHOW_MAX bytes of p, escaping what is not printable,
@@ -451,6 +465,17 @@ static void parse_yesno(struct report *r, struct config *c, const struct key_def
 		        l->no, k->name, show(shown, sizeof(shown), l->val, l->vlen));
 }
 
+/* send_types / skip_types: the list is checked against libaudit's names. */
+static void parse_types(struct report *r, struct config *c, const struct key_def *k,
+                        const struct line *l)
+{
+	char err[CONFIG_MSG_MAX / 2];
+	enum filter_mode mode = k->kind == KIND_SEND_TYPES ? FILTER_SEND : FILTER_SKIP;
+
+	if (filter_parse(&c->filter, mode, l->val, l->vlen, err, sizeof(err)) != 0)
+		problem(r, "%s:%u: key '%s': %s", r->name, l->no, k->name, err);
+}
+
 static void parse_value(struct report *r, struct config *c, const struct key_def *k,
                         const struct line *l)
 {
@@ -481,6 +506,10 @@ static void parse_value(struct report *r, struct config *c, const struct key_def
 		break;
 	case KIND_YESNO:
 		parse_yesno(r, c, k, l);
+		break;
+	case KIND_SEND_TYPES:
+	case KIND_SKIP_TYPES:
+		parse_types(r, c, k, l);
 		break;
 	}
 }
@@ -699,6 +728,11 @@ static void parse_text(struct report *r, const char *text, size_t len, struct co
 			problem(r, "%s: key '%s' is missing; it is required (%s)", r->name,
 			        keys[i].name, keys[i].what);
 	check_security(r, c, seen);
+	if (seen_line(seen, "send_types") && seen_line(seen, "skip_types"))
+		problem(r,
+		        "%s:%u: key 'skip_types': 'send_types' is also set (line %u); use one of "
+		        "them (send_types lists what is sent, skip_types what is not)",
+		        r->name, seen_line(seen, "skip_types"), seen_line(seen, "send_types"));
 	if (c->password_file[0] && !c->password[0])
 		read_password_file(r, c, seen_line(seen, "password_file"));
 }
@@ -840,6 +874,47 @@ void config_map_opts(const struct config *c, struct map_opts *o)
 	o->link = c->link_value;
 	o->max_field_length = c->max_field_length;
 	o->max_item_bytes = c->max_item_bytes;
+	o->filter = &c->filter;
+}
+
+/* The value of key k in c as text, into out (types may need a long buffer). */
+static const char *value_text(const struct config *c, const struct key_def *k, struct buf *out)
+{
+	const char *p = (const char *)c + k->off;
+	char num[16];
+
+	buf_reset(out);
+	switch (k->kind) {
+	case KIND_PASSWORD:
+		return *p ? "(set)" : "(not set)";
+	case KIND_UINT:
+		snprintf(num, sizeof(num), "%u", *(const unsigned *)(const void *)p);
+		return buf_append(out, num, strlen(num) + 1) == 0 ? (const char *)out->data : "?";
+	case KIND_YESNO:
+		return *(const bool *)(const void *)p ? "yes" : "no";
+	case KIND_ENUM:
+		for (const struct enum_name *e = k->names; e->name; e++)
+			if (e->value == *(const int *)(const void *)p)
+				return e->name;
+		return "?";
+	case KIND_SEND_TYPES:
+	case KIND_SKIP_TYPES:
+		if (c->filter.mode != (k->kind == KIND_SEND_TYPES ? FILTER_SEND : FILTER_SKIP))
+			return "";
+		return filter_format(&c->filter, out) == 0 ? (const char *)out->data : "?";
+	default: /* the string kinds */
+		return p;
+	}
+}
+
+void config_each(const struct config *c, config_each_fn fn, void *arg)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < NKEYS; i++)
+		fn(arg, keys[i].name, value_text(c, &keys[i], &b));
+	buf_free(&b);
 }
 
 void config_wipe(struct config *c)

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "filter.h"
 #include "mapper.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/audit/zos-remote.conf"
@@ -97,6 +98,23 @@ struct config {
 	char tls_key_file[CONFIG_PATH_MAX];      /* its private key (PEM) */
 	enum config_bind bind;                   /* default simple */
 	char password_file[CONFIG_PATH_MAX];     /* file holding the password alone */
+
+	/* Operation: activity report, state file, record filter, TCP keepalive.
+	 * report_interval: minutes between activity reports, 0-1440, 0 = off
+	 * (default). state_file: written on SIGUSR1; "" (default) means
+	 * /run/audit/zos-remote.state, or zos-remote-NAME.state for NAME.conf.
+	 * filter: `send_types` or `skip_types` (they exclude each other);
+	 * default: every record is sent. keepalive_idle (0-86400, default
+	 * 120), keepalive_interval (0-3600, default 30), keepalive_probes
+	 * (0-100, default 4): idle seconds before the first probe, seconds
+	 * between probes, probes unanswered before the connection is dropped;
+	 * 0 = the system's setting. */
+	unsigned report_interval;
+	char state_file[CONFIG_PATH_MAX];
+	struct filter filter;
+	unsigned keepalive_idle;
+	unsigned keepalive_interval;
+	unsigned keepalive_probes;
 };
 
 /* Called once per problem found; msg is a complete sentence. */
@@ -119,6 +137,12 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
  * main logs them at every start and reload. Returns the number of warnings. */
 typedef void (*config_warn_fn)(void *arg, const char *id, const char *msg);
 int config_warnings(const struct config *c, config_warn_fn fn, void *arg);
+
+/* Every key of the table, in its order, with the value in effect as text
+ * ("" when unset). The password is given as "(set)" or "(not set)", never
+ * its value; password_file as its path (never its contents). */
+typedef void (*config_each_fn)(void *arg, const char *key, const char *value);
+void config_each(const struct config *c, config_each_fn fn, void *arg);
 
 /* Fill mapper options from c (hostname left NULL for the caller).
  * o->class_name points into c: keep c alive while o is used. */

@@ -30,6 +30,7 @@ void map_opts_default(struct map_opts *o)
 	o->link = MAP_LINK_SERIAL_TIME;
 	o->max_field_length = MAP_DEFAULT_FIELD_LENGTH;
 	o->max_item_bytes = MAP_DEFAULT_ITEM_BYTES;
+	o->filter = NULL;
 }
 
 /* The by_type table (event_code = by_type). One place, so the man page can
@@ -545,7 +546,9 @@ static int map_records(struct map_run *r)
 {
 	auparse_first_record(r->au);
 	do {
-		if (auparse_get_type(r->au) != AUDIT_EOE && map_record(r) < 0)
+		int t = auparse_get_type(r->au);
+
+		if (t != AUDIT_EOE && filter_pass(r->o->filter, t) && map_record(r) < 0)
 			return -1;
 	} while (auparse_next_record(r->au) > 0);
 	settle(r);

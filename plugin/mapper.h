@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "filter.h"
 #include "item.h"
 
 enum map_event_code {
@@ -47,6 +48,9 @@ struct map_opts {
 	 * items. Each item carries at least one record relocate beyond its
 	 * head, so a tiny budget still makes progress. */
 	size_t max_item_bytes;
+	/* Records whose type this filter does not pass make no item; the
+	 * event-wide decisions still see them. NULL = every record. */
+	const struct filter *filter;
 };
 
 /* Default options (mapping.md defaults); hostname must still be set. */
