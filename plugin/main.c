@@ -32,6 +32,7 @@
 #include <cap-ng.h>
 #endif
 
+#include "assemble.h"
 #include "buf.h"
 #include "config.h"
 #include "input.h"
@@ -63,10 +64,9 @@ struct plugin {
 	struct input *in;
 	struct queue *q;
 	struct sender *snd;
-	struct item_list items;
+	struct assembler asm_; /* mapped events not yet queued (assemble.h) */
 	struct buf scratch;
 	uint32_t tag;            /* last ItemTag used */
-	bool held;               /* items holds a mapped event not yet queued */
 	uint64_t events;         /* events mapped */
 	uint64_t items_queued;   /* items in events accepted by the queue */
 	uint64_t empty_events;   /* events that made no item (EOE only) */
@@ -244,17 +244,14 @@ static const char *format_name(enum config_format f)
 
 /* ---- the reader's event path ---- */
 
-/* Encode the held event and queue it. */
-static void hand_on(struct plugin *p)
+/* Encode a whole event and queue it (the assembler's emit callback). */
+static void hand_on(struct item_list *l, void *arg)
 {
+	struct plugin *p = arg;
 	struct qevent *e;
-	size_t n = p->items.nitems;
+	size_t n = l->nitems;
 
-	if (!p->held)
-		return;
-	p->held = false;
-	e = qevent_new(&p->items, &p->tag, &p->scratch);
-	item_list_clear(&p->items);
+	e = qevent_new(l, &p->tag, &p->scratch);
 	if (!e) {
 		p->failed_events++;
 		log_limited("encode-failed", "ZRA0009E",
@@ -266,49 +263,34 @@ static void hand_on(struct plugin *p)
 		p->items_queued += n;
 }
 
-/* libauparse 3.0.9 may deliver one Linux event in several callbacks (a
- * record type < 1300 ends an event early), so the mapped items are held
- * until a callback brings another event or the next one-second tick:
- * then the parts become one queued event with one qualifier and log
- * string (map_event_continue). */
+/* libauparse 3.0.9 may deliver one Linux event in several callbacks, even
+ * with other events in between; the assembler holds the last few mapped
+ * events so the parts become one queued event with one qualifier and log
+ * string (assemble.h). */
 static void on_event(auparse_state_t *au, void *arg)
 {
 	struct plugin *p = arg;
-	int n;
+	uint64_t joined = p->asm_.parts_joined;
+	int n = assemble_event(&p->asm_, au, &p->mo);
 
-	if (p->held) {
-		n = map_event_continue(au, &p->mo, &p->items);
-		if (n >= 0)
-			return;
-		if (n == -1) {
-			p->held = false;
-			p->failed_events++;
-			log_limited("map-failed", "ZRA0008E",
-			            "cannot map an audit event (%s); the event is lost",
-			            strerror(errno));
-			return;
-		}
-		hand_on(p); /* MAP_OTHER_EVENT */
-	}
-	n = map_event(au, &p->mo, &p->items);
 	if (n < 0) {
 		p->failed_events++;
 		log_limited("map-failed", "ZRA0008E",
 		            "cannot map an audit event (%s); the event is lost", strerror(errno));
 		return;
 	}
+	if (p->asm_.parts_joined != joined)
+		return; /* a part of an event already counted */
 	p->events++;
 	if (n == 0)
 		p->empty_events++;
-	else
-		p->held = true;
 }
 
 /* Every event read so far onto the queue (EOF, SIGHUP, SIGTERM). */
 static void flush_events(struct plugin *p)
 {
 	input_flush(p->in);
-	hand_on(p);
+	assemble_flush(&p->asm_);
 }
 
 /* ---- reload (SIGHUP) ---- */
@@ -432,7 +414,7 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		if (now - last_tick >= AGE_SECONDS) {
 			/* The last event of a quiet period goes out within about a second. */
 			input_age(p->in);
-			hand_on(p);
+			assemble_flush(&p->asm_);
 			report_drops(p);
 			last_tick = now;
 		}
@@ -512,7 +494,7 @@ static int start(struct plugin *p)
 {
 	if (gethostname(p->hostname, sizeof(p->hostname) - 1) != 0)
 		snprintf(p->hostname, sizeof(p->hostname), "localhost");
-	item_list_init(&p->items);
+	assemble_init(&p->asm_, hand_on, p);
 	buf_init(&p->scratch);
 	if (load_config(p) != 0)
 		return -1;
@@ -543,7 +525,7 @@ static void finish(struct plugin *p)
 		sender_free(p->snd);
 	queue_free(p->q);
 	input_free(p->in);
-	item_list_free(&p->items);
+	assemble_free(&p->asm_);
 	buf_free(&p->scratch);
 	config_wipe(&p->cfg);
 }
