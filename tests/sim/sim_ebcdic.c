@@ -1,5 +1,5 @@
 /* sim_ebcdic.c: ISO 8859-1 <-> EBCDIC CCSID 1047 tables and helpers for SMF character fields. */
-#include "config.h"
+#include <zr-autoconf.h>
 
 #include "sim_ebcdic.h"
 

@@ -45,6 +45,7 @@ struct sim_conn {
 	struct sim_reply *head, *tail;
 	size_t queued; /* bytes waiting in the reply queue */
 	char user[RACF_USERID_MAX + 1];
+	char dn[256]; /* bind DN as sent (cut to 255), for SMF relocate 101 */
 	bool bound;
 	bool remote_audit;
 	bool hung;         /* hang-after: nothing is answered any more */
@@ -355,12 +356,22 @@ static void sim_journal_item(struct sim_server *s, const struct sim_conn *c, ber
                              const struct ictx_item *it)
 {
 	bool written = it->major == ICTX_SUCCESS || it->major == ICTX_WARNINGMODE;
+	struct smffile_outcome smf = {0};
+	if (written && smffile_enabled(s->opt->smf)) {
+		const struct smffile_ctx ctx = {s->opt->system_id, c->user, c->dn};
+		smffile_write_item(s->opt->smf, &ctx, it, &smf);
+	}
 	json_t *o = sim_jline(s, written ? "smf" : "item", c);
 	if (!o)
 		return;
 	journal_set_int(o, "msgid", msgid);
 	if (written)
 		journal_set_str(o, "sid", s->opt->system_id);
+	if (smf.bytes > 0) {
+		journal_set_int(o, "smf_bytes", (long long)smf.bytes);
+		json_object_set_new(o, "smf_truncated", json_boolean(smf.truncated));
+		journal_set_int(o, "smf_datafields", (long long)smf.datafields);
+	}
 	journal_set_str(o, "user", c->bound ? c->user : NULL);
 	journal_item_fields(o, it);
 	if (it->have & (1u << ICTX_F_LOGSTRING)) {
@@ -539,6 +550,7 @@ static void sim_bind(struct sim_server *s, struct sim_conn *c, ber_int_t msgid, 
 	c->bound = rc == LDAP_SUCCESS; /* a failed bind leaves the connection anonymous */
 	c->remote_audit = c->bound && u && u->remote_audit;
 	snprintf(c->user, sizeof c->user, "%s", c->bound && u ? u->id : "");
+	snprintf(c->dn, sizeof c->dn, "%.*s", (int)b.dn.bv_len, c->bound ? b.dn.bv_val : "");
 	json_t *o = sim_jline(s, "bind", c);
 	if (o) {
 		journal_set_int(o, "msgid", msgid);
@@ -642,7 +654,8 @@ static void sim_ext_audit(struct sim_server *s, struct sim_conn *c, ber_int_t ms
 		ictx_result_free(&res);
 		return;
 	}
-	for (size_t i = 0; journal_enabled(s->opt->journal) && i < res.nanswered; i++)
+	bool record = journal_enabled(s->opt->journal) || smffile_enabled(s->opt->smf);
+	for (size_t i = 0; record && i < res.nanswered; i++)
 		sim_journal_item(s, c, msgid, &res.items[i]);
 	sim_journal_request(s, c, msgid, LDAP_SUCCESS, res.code, res.nitems, res.nanswered,
 	                    res.reason);

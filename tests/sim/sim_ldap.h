@@ -9,6 +9,7 @@
 
 #include "sim_journal.h"
 #include "sim_racf.h"
+#include "sim_smffile.h"
 
 #define SIM_MAX_PDU_DEFAULT ((size_t)16 * 1024 * 1024)
 
@@ -25,6 +26,7 @@ struct sim_faults {
 struct sim_options {
 	const struct racf *racf;
 	struct journal *journal;
+	struct smffile *smf; /* --smf: binary SMF 83/4 records; disabled when not open */
 	unsigned latency_ms;
 	struct sim_faults faults;
 	double duration_s;

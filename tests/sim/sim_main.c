@@ -13,17 +13,21 @@
 #include "sim_journal.h"
 #include "sim_ldap.h"
 #include "sim_racf.h"
+#include "sim_smffile.h"
 
 #define SIM_MAX_CLASSES 32
 
 static const char sim_usage[] =
         "Usage: zos-remote-sim [OPTION]...\n"
+        "       zos-remote-sim dump FILE\n"
         "A loopback LDAPv3 server that behaves like IBM Tivoli Directory Server for z/OS with\n"
         "the ICTX remote-audit plug-in and RACF. Clients bind with a simple bind as\n"
         "racfid=USER,cn=ictx and send extended operation 1.3.18.0.2.12.68 with a DER request\n"
         "value; each item is decoded strictly, judged against the RACF profiles below and\n"
         "answered in a 1.3.18.0.2.12.69 response. What a real z/OS would have written to SMF\n"
-        "(type 83 subtype 4) is written to the journal instead.\n"
+        "(type 83 subtype 4) goes to the journal and, with --smf, to binary SMF records;\n"
+        "\"zos-remote-sim dump FILE\" prints such a file one record per line and exits 1 if a\n"
+        "record is bad (each bad one is printed as BAD OFFSET=n SKIP=n REASON=\"...\").\n"
         "\n"
         "Options (default in brackets):\n"
         "  --listen HOST:PORT   address to listen on; PORT 0 picks a free port [127.0.0.1:3389]\n"
@@ -36,6 +40,10 @@ static const char sim_usage[] =
         "                       of the name when last, ** any qualifiers [* all]\n"
         "  --journal F          append JSON Lines: kinds start, conn, bind, smf, item, request,\n"
         "                       fault, op, stop [no journal]\n"
+        "  --smf F              append one binary SMF type 83 subtype 4 record per written item,\n"
+        "                       as a z/OS SMF dump data set transferred in binary holds it\n"
+        "                       (RDW, header, product, security and relocate sections, EBCDIC\n"
+        "                       code page 1047; layout in zos-remote-sim(1)) [none]\n"
         "  --latency-ms N       answer every request N ms after it arrived, without holding\n"
         "                       up the replies behind it (a long link) [0]\n"
         "  --fault SPEC         inject a fault (repeatable):\n"
@@ -50,7 +58,7 @@ static const char sim_usage[] =
         "  --class NAME         accept class NAME besides @LINUX (repeatable, 1-8 chars)\n"
         "  --max-value N        longest DataField VALUE accepted [1024]\n"
         "  --max-pdu N          largest LDAP message; bigger ones drop the connection [16777216]\n"
-        "  --system-id SID      SMF system id in the journal, 1-4 characters [SIM1]\n"
+        "  --system-id SID      SMF system id (journal, SMF83SID), 1-4 characters [SIM1]\n"
         "  --quiet              no startup line on stderr\n"
         "  --help               this text\n"
         "\n"
@@ -78,6 +86,7 @@ struct sim_args {
 	const char *users;
 	const char *profiles;
 	const char *journal;
+	const char *smf;
 	const char *classes[SIM_MAX_CLASSES];
 	struct sim_options opt;
 };
@@ -152,6 +161,7 @@ enum {
 	OPT_USERS,
 	OPT_PROFILES,
 	OPT_JOURNAL,
+	OPT_SMF,
 	OPT_LATENCY,
 	OPT_FAULT,
 	OPT_DURATION,
@@ -170,6 +180,7 @@ static const struct option sim_longopts[] = {
         {"users", required_argument, NULL, OPT_USERS},
         {"profiles", required_argument, NULL, OPT_PROFILES},
         {"journal", required_argument, NULL, OPT_JOURNAL},
+        {"smf", required_argument, NULL, OPT_SMF},
         {"latency-ms", required_argument, NULL, OPT_LATENCY},
         {"fault", required_argument, NULL, OPT_FAULT},
         {"duration", required_argument, NULL, OPT_DURATION},
@@ -202,6 +213,9 @@ static int sim_option(struct sim_args *a, int o, const char *arg)
 		return 0;
 	case OPT_JOURNAL:
 		a->journal = arg;
+		return 0;
+	case OPT_SMF:
+		a->smf = arg;
 		return 0;
 	case OPT_LATENCY:
 		if (sim_number("--latency-ms", arg, 0, 3600000, &v) != 0)
@@ -356,12 +370,25 @@ static int sim_serve(struct sim_args *a, struct racf *r, struct journal *j)
 	return rc == 0 ? 0 : 1;
 }
 
+/* "zos-remote-sim dump FILE": exit 0 all records good, 1 some bad, 2 unreadable or usage. */
+static int sim_dump(int argc, char **argv)
+{
+	if (argc != 3) {
+		fputs("Usage: zos-remote-sim dump FILE\n", stderr);
+		return 2;
+	}
+	return smffile_dump(argv[2], stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
 	struct sim_args a = {0};
 	struct racf r = {0};
 	struct journal j = {0};
+	struct smffile smf = {0};
 	char err[512];
+	if (argc >= 2 && strcmp(argv[1], "dump") == 0)
+		return sim_dump(argc, argv);
 	int rc = sim_parse_args(&a, argc, argv);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
@@ -374,7 +401,15 @@ int main(int argc, char **argv)
 		racf_free(&r);
 		return 2;
 	}
+	if (a.smf && smffile_open(&smf, a.smf, err, sizeof err) != 0) {
+		fprintf(stderr, "zos-remote-sim: --smf %s\n", err);
+		journal_close(&j);
+		racf_free(&r);
+		return 2;
+	}
+	a.opt.smf = &smf;
 	rc = sim_serve(&a, &r, &j);
+	smffile_close(&smf);
 	journal_close(&j);
 	racf_free(&r);
 	return rc;

@@ -1,6 +1,5 @@
-/* sim_smf.c: SMF 83 subtype 4 record encoder, strict decoder and unload line (layout in sim_smf.h).
- */
-#include "config.h"
+/* sim_smf.c: SMF 83/4 record encoder, strict decoder and unload line (layout in sim_smf.h). */
+#include <zr-autoconf.h>
 
 #include "sim_smf.h"
 

@@ -1,6 +1,6 @@
 /* check_sim_smf.c: the simulator's SMF 83/4 encoder, decoder and unload line, and the EBCDIC
  * 1047 tables. */
-#include "config.h"
+#include <zr-autoconf.h>
 
 #include <check.h>
 #include <iconv.h>
