@@ -87,6 +87,21 @@ static const struct enum_name bind_names[] = {
         {NULL, 0},
 };
 
+static const struct enum_name spool_sync_names[] = {
+        {"none", CONFIG_SPOOL_SYNC_NONE},
+        {"batch", CONFIG_SPOOL_SYNC_BATCH},
+        {"record", CONFIG_SPOOL_SYNC_RECORD},
+        {NULL, 0},
+};
+static const struct enum_name spool_full_names[] = {
+        {"keep_oldest", CONFIG_SPOOL_KEEP_OLDEST},
+        {"keep_newest", CONFIG_SPOOL_KEEP_NEWEST},
+        {"suspend", CONFIG_SPOOL_SUSPEND},
+        {NULL, 0},
+};
+_Static_assert(sizeof(enum config_spool_sync) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_spool_full) == sizeof(int), "enum size");
+
 /* parse_enum stores through an int pointer */
 _Static_assert(sizeof(enum config_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum map_event_code) == sizeof(int), "enum size");
@@ -135,6 +150,12 @@ static const struct key_def keys[] = {
 	{.name = "password_file", FIELD(password_file), .kind = KIND_PATH, .what = "a file holding the password"},
 	{.name = "report_interval", FIELD(report_interval), .kind = KIND_UINT, .min = 0, .max = 1440, .what = "minutes, 0 = no activity report"},
 	{.name = "state_file", FIELD(state_file), .kind = KIND_PATH, .what = "the file written on SIGUSR1"},
+	{.name = "spool_dir", FIELD(spool_dir), .kind = KIND_PATH, .what = "the instance's spool directory"},
+	{.name = "spool_max_size", FIELD(spool_max_size), .kind = KIND_UINT, .min = 1, .max = 1048576, .what = "MiB"},
+	{.name = "spool_sync", FIELD(spool_sync), .kind = KIND_ENUM, .names = spool_sync_names},
+	{.name = "spool_full_action", FIELD(spool_full_action), .kind = KIND_ENUM, .names = spool_full_names},
+	{.name = "retry_limit", FIELD(retry_limit), .kind = KIND_UINT, .min = 1, .max = 100, .what = "sends of one item"},
+	{.name = "set_aside_file", FIELD(set_aside_file), .kind = KIND_PATH, .what = "the file of items the server refused"},
 	{.name = "send_types", FIELD(filter), .kind = KIND_SEND_TYPES, .what = "record types to send"},
 	{.name = "skip_types", FIELD(filter), .kind = KIND_SKIP_TYPES, .what = "record types not to send"},
 	{.name = "keepalive_idle", FIELD(keepalive_idle), .kind = KIND_UINT, .min = 0, .max = 86400, .what = "seconds, 0 = the system's setting"},
@@ -184,8 +205,12 @@ void config_defaults(struct config *c)
 	c->batch_items = 100;
 	c->batch_bytes = 262144;
 	c->linger_ms = 50;
-	c->drain_timeout = 10;
+	c->drain_timeout = 5;
 	c->log_interval = 60;
+	c->spool_max_size = 1024;
+	c->spool_sync = CONFIG_SPOOL_SYNC_BATCH;
+	c->spool_full_action = CONFIG_SPOOL_KEEP_OLDEST;
+	c->retry_limit = 3;
 	c->tls = CONFIG_TLS_STARTTLS;
 	c->tls_verify = true;
 	c->tls_min_version = CONFIG_TLS_1_2;

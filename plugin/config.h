@@ -53,6 +53,20 @@ enum config_bind {
 
 #define CONFIG_PATH_MAX 1024
 
+/* `spool_sync`: when spooled events are forced to disk. */
+enum config_spool_sync {
+	CONFIG_SPOOL_SYNC_NONE,
+	CONFIG_SPOOL_SYNC_BATCH, /* default: per read() from auditd, or per tick */
+	CONFIG_SPOOL_SYNC_RECORD,
+};
+
+/* `spool_full_action`. */
+enum config_spool_full {
+	CONFIG_SPOOL_KEEP_OLDEST, /* default: new events are dropped and counted */
+	CONFIG_SPOOL_KEEP_NEWEST, /* the oldest unsent events make room */
+	CONFIG_SPOOL_SUSPEND,     /* stop reading auditd until there is room */
+};
+
 struct config {
 	/* The original's keys. */
 	char server[256];   /* host name or address; required */
@@ -78,7 +92,7 @@ struct config {
 	unsigned batch_items;   /* items per request, 1-10000, default 100 */
 	unsigned batch_bytes;   /* request size target, 4096-4194304, default 262144 */
 	unsigned linger_ms;     /* wait this long to fill a batch, 0-1000, default 50 */
-	unsigned drain_timeout; /* seconds to deliver after EOF/SIGTERM, 0-600, default 10 */
+	unsigned drain_timeout; /* seconds to deliver after EOF/SIGTERM, 0-600, default 5 */
 	unsigned log_interval;  /* seconds between repeats of a rate-limited message, 1-86400,
 	                           default 60 */
 
@@ -115,6 +129,20 @@ struct config {
 	unsigned keepalive_idle;
 	unsigned keepalive_interval;
 	unsigned keepalive_probes;
+
+	/* Durability (spool.h; zos-remote.conf(5), DURABILITY). spool_dir ""
+	 * (default) = /var/spool/audit/zos-remote/NAME for NAME.conf;
+	 * spool_max_size MiB, 1-1048576, default 1024; spool_sync default
+	 * batch; spool_full_action default keep_oldest; retry_limit: sends of
+	 * an item answered RACROUTE/INTERNAL_ERR/not at all before it is set
+	 * aside, 1-100, default 3; set_aside_file "" (default) =
+	 * SPOOL_DIR/set-aside. */
+	char spool_dir[CONFIG_PATH_MAX];
+	unsigned spool_max_size;
+	enum config_spool_sync spool_sync;
+	enum config_spool_full spool_full_action;
+	unsigned retry_limit;
+	char set_aside_file[CONFIG_PATH_MAX];
 };
 
 /* Called once per problem found; msg is a complete sentence. */
