@@ -9,13 +9,20 @@
 
 #include "ictx.h"
 #include "queue.h"
+#include "spool.h"
 
 struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
-	int wake_fd;                /* eventfd; written on empty->non-empty and close */
+	int wake_fd;                /* eventfd; written when something becomes poppable, and on close */
 	struct qevent *head, *tail; /* under lock */
 	struct queue_stats st;      /* under lock */
+	/* With a spool (all under lock; the spool is not thread-safe). */
+	struct spool *sp;
+	enum queue_full_action full_action;
+	bool spilled;          /* events from disk_next on are on disk only */
+	uint64_t disk_next;    /* next seq to read back */
+	uint64_t offered_next; /* seq after the newest spooled event */
 };
 
 /* Per-item layout collected while encoding, before the one allocation. */
@@ -69,8 +76,10 @@ struct qevent *qevent_new(const struct item_list *l, uint32_t *tag, struct buf *
 	if (!e)
 		goto out;
 	e->next = NULL;
+	e->seq = 0;
 	e->nitems = (uint32_t)n;
 	e->unsettled = (uint32_t)n;
+	e->data_len = (uint32_t)scratch->len;
 	e->bytes = 0;
 	t = *tag;
 	for (size_t i = 0; i < n; i++) {
@@ -155,36 +164,240 @@ static void clear_wake(struct queue *q)
 		abort();
 }
 
-bool queue_push(struct queue *q, struct qevent *e)
+/* Something queue_pop can return now: an event in memory, or a spilled
+ * one on disk that the bound lets in. */
+static bool poppable(const struct queue *q)
 {
-	bool was_empty;
+	return q->head || (q->spilled && q->st.held < q->st.limit);
+}
 
-	pthread_mutex_lock(&q->lock);
-	if (q->st.closed || q->st.held >= q->st.limit) {
-		q->st.dropped++;
-		q->st.dropped_items += e->nitems;
-		pthread_mutex_unlock(&q->lock);
-		qevent_free(e);
-		return false;
-	}
+static void link_tail(struct queue *q, struct qevent *e)
+{
 	e->next = NULL;
-	was_empty = q->head == NULL;
 	if (q->tail)
 		q->tail->next = e;
 	else
 		q->head = e;
 	q->tail = e;
-	q->st.pushed++;
-	q->st.items += e->nitems;
 	q->st.queued++;
 	q->st.held++;
 	if (q->st.held > q->st.high_water)
 		q->st.high_water = q->st.held;
+}
+
+/* Under lock: count e as dropped and free it. */
+static void drop_locked(struct queue *q, struct qevent *e)
+{
+	q->st.dropped++;
+	q->st.dropped_items += e->nitems;
+	qevent_free(e);
+}
+
+bool queue_push(struct queue *q, struct qevent *e)
+{
+	bool before;
+
+	if (q->sp)
+		return queue_append(q, e) == QUEUE_TAKEN;
+	pthread_mutex_lock(&q->lock);
+	if (q->st.closed || q->st.held >= q->st.limit) {
+		drop_locked(q, e);
+		pthread_mutex_unlock(&q->lock);
+		return false;
+	}
+	before = poppable(q);
+	link_tail(q, e);
+	q->st.pushed++;
+	q->st.items += e->nitems;
 	pthread_cond_signal(&q->nonempty);
 	pthread_mutex_unlock(&q->lock);
-	if (was_empty)
+	if (!before)
 		wake(q);
 	return true;
+}
+
+void queue_attach_spool(struct queue *q, struct spool *sp, enum queue_full_action full)
+{
+	pthread_mutex_lock(&q->lock);
+	q->sp = sp;
+	q->full_action = full;
+	q->offered_next = spool_next_seq(sp);
+	q->disk_next = spool_head(sp);
+	/* What an earlier run left goes first, read back in order. */
+	q->spilled = q->disk_next < q->offered_next;
+	pthread_mutex_unlock(&q->lock);
+	if (q->spilled)
+		wake(q);
+}
+
+void queue_set_full_action(struct queue *q, enum queue_full_action full)
+{
+	pthread_mutex_lock(&q->lock);
+	q->full_action = full;
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* keep_newest: unsent events of the oldest segment make room. Events the
+ * sender holds are left to it (they may be in flight); events waiting in
+ * memory or only on disk are removed and counted. */
+static enum spool_status make_room(struct queue *q, struct qevent *e)
+{
+	enum spool_status rc = SPOOL_FULL;
+
+	while (rc == SPOOL_FULL && q->full_action == QUEUE_KEEP_NEWEST) {
+		uint64_t end = 0, ev = 0, items = 0;
+		uint64_t from = q->spilled ? q->disk_next : q->offered_next;
+
+		if (!spool_drop_oldest(q->sp, from, &end, &ev, &items))
+			break;
+		while (q->head && q->head->seq < end) {
+			struct qevent *old = q->head;
+
+			q->head = old->next;
+			if (!q->head)
+				q->tail = NULL;
+			q->st.queued--;
+			q->st.held--;
+			ev++;
+			items += old->nitems;
+			qevent_free(old);
+		}
+		if (q->spilled && q->disk_next < end)
+			q->disk_next = end;
+		if (q->spilled && q->disk_next >= q->offered_next)
+			q->spilled = false;
+		q->st.discarded += ev;
+		q->st.discarded_items += items;
+		rc = spool_append(q->sp, e);
+	}
+	return rc;
+}
+
+/* Under lock: the spool said full. */
+static enum queue_put spool_full(struct queue *q, struct qevent *e)
+{
+	q->st.full = true;
+	if (q->full_action == QUEUE_SUSPEND) {
+		q->st.suspended++;
+		return QUEUE_SUSPENDED;
+	}
+	q->st.full_dropped++;
+	q->st.full_dropped_items += e->nitems;
+	qevent_free(e);
+	return QUEUE_DROPPED;
+}
+
+/* Under lock: the spool cannot be written (not full: an I/O error). The
+ * event is kept in memory when that keeps the order, else dropped; both
+ * counted (main reports spool_errors). */
+static enum queue_put spool_broken(struct queue *q, struct qevent *e)
+{
+	q->st.spool_errors++;
+	e->seq = 0;
+	if (q->spilled || q->st.held >= q->st.limit) {
+		drop_locked(q, e);
+		return QUEUE_DROPPED;
+	}
+	q->st.unspooled++;
+	return QUEUE_TAKEN;
+}
+
+enum queue_put queue_append(struct queue *q, struct qevent *e)
+{
+	enum queue_put put = QUEUE_TAKEN;
+	enum spool_status rc;
+	bool before, in_memory;
+
+	if (!q->sp)
+		return queue_push(q, e) ? QUEUE_TAKEN : QUEUE_DROPPED;
+	pthread_mutex_lock(&q->lock);
+	if (q->st.closed) {
+		drop_locked(q, e);
+		pthread_mutex_unlock(&q->lock);
+		return QUEUE_DROPPED;
+	}
+	before = poppable(q);
+	rc = spool_append(q->sp, e);
+	if (rc == SPOOL_FULL)
+		rc = make_room(q, e);
+	if (rc == SPOOL_FULL) {
+		put = spool_full(q, e);
+		pthread_mutex_unlock(&q->lock);
+		return put;
+	}
+	q->st.full = false;
+	if (rc == SPOOL_IOERR && spool_broken(q, e) == QUEUE_DROPPED) {
+		pthread_mutex_unlock(&q->lock);
+		return QUEUE_DROPPED;
+	}
+	q->st.pushed++;
+	q->st.items += e->nitems;
+	in_memory = rc == SPOOL_IOERR || (!q->spilled && q->st.held < q->st.limit);
+	if (rc == SPOOL_OK)
+		q->offered_next = e->seq + 1;
+	if (in_memory) {
+		link_tail(q, e);
+	} else {
+		/* Memory is full: this and every later event wait on disk. */
+		if (!q->spilled)
+			q->disk_next = e->seq;
+		q->spilled = true;
+		q->st.spilled++;
+		qevent_free(e);
+	}
+	if (poppable(q))
+		pthread_cond_signal(&q->nonempty);
+	pthread_mutex_unlock(&q->lock);
+	if (!before)
+		wake(q);
+	return put;
+}
+
+void queue_sync(struct queue *q)
+{
+	int fd;
+
+	if (!q->sp)
+		return;
+	pthread_mutex_lock(&q->lock);
+	fd = spool_sync_fd(q->sp);
+	pthread_mutex_unlock(&q->lock);
+	/* Outside the lock: the sender keeps settling meanwhile. Only the
+	 * reader appends, so the descriptor cannot go away under us. */
+	if (fd >= 0)
+		fdatasync(fd);
+}
+
+/* Under lock: one event let go by the sender. */
+static void let_go(struct queue *q)
+{
+	bool at_limit = q->st.held >= q->st.limit;
+
+	q->st.released++;
+	q->st.held = q->st.held ? q->st.held - 1 : 0;
+	/* A spilled event may fit now. */
+	if (at_limit && poppable(q)) {
+		pthread_cond_signal(&q->nonempty);
+		wake(q);
+	}
+}
+
+void queue_settle(struct queue *q, struct qevent *e)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->sp && e->seq)
+		spool_settle(q->sp, e->seq);
+	let_go(q);
+	pthread_mutex_unlock(&q->lock);
+	qevent_free(e);
+}
+
+void queue_abandon(struct queue *q, struct qevent *e)
+{
+	pthread_mutex_lock(&q->lock);
+	let_go(q);
+	pthread_mutex_unlock(&q->lock);
+	qevent_free(e);
 }
 
 void queue_close(struct queue *q)
@@ -222,15 +435,37 @@ static struct timespec deadline_after(int ms)
 static void wait_nonempty(struct queue *q, int timeout_ms)
 {
 	if (timeout_ms < 0) {
-		while (!q->head && !q->st.closed)
+		while (!poppable(q) && !q->st.closed)
 			pthread_cond_wait(&q->nonempty, &q->lock);
 		return;
 	}
 	struct timespec dl = deadline_after(timeout_ms);
 
-	while (!q->head && !q->st.closed)
+	while (!poppable(q) && !q->st.closed)
 		if (pthread_cond_timedwait(&q->nonempty, &q->lock, &dl) == ETIMEDOUT)
 			break;
+}
+
+/* Under lock: the next spilled event from the spool. */
+static struct qevent *read_back(struct queue *q)
+{
+	uint64_t seq = q->disk_next;
+	struct qevent *e = NULL;
+
+	if (seq < q->offered_next && spool_read(q->sp, &seq, &e) == 1) {
+		q->disk_next = seq + 1;
+		e->next = NULL;
+		q->st.read_back++;
+		q->st.held++;
+		if (q->st.held > q->st.high_water)
+			q->st.high_water = q->st.held;
+	} else {
+		/* Nothing readable is left (damage was counted by the spool). */
+		q->disk_next = q->offered_next;
+	}
+	if (q->disk_next >= q->offered_next)
+		q->spilled = false;
+	return e;
 }
 
 struct qevent *queue_pop(struct queue *q, int timeout_ms)
@@ -247,10 +482,12 @@ struct qevent *queue_pop(struct queue *q, int timeout_ms)
 			q->tail = NULL;
 		e->next = NULL;
 		q->st.queued--;
+	} else if (q->spilled && q->st.held < q->st.limit) {
+		e = read_back(q);
 	}
-	/* Clear the eventfd under the lock once the queue is empty, so a push
-	 * after this point writes it again and a poller cannot miss it. */
-	if (!q->head && !q->st.closed)
+	/* Clear the eventfd under the lock once nothing can be popped, so a
+	 * push after this point writes it again and a poller cannot miss it. */
+	if (!poppable(q) && !q->st.closed)
 		clear_wake(q);
 	pthread_mutex_unlock(&q->lock);
 	return e;
@@ -269,7 +506,7 @@ bool queue_finished(struct queue *q)
 	bool done;
 
 	pthread_mutex_lock(&q->lock);
-	done = q->st.closed && !q->head;
+	done = q->st.closed && !q->head && !q->spilled;
 	pthread_mutex_unlock(&q->lock);
 	return done;
 }
@@ -300,5 +537,6 @@ void queue_stats(struct queue *q, struct queue_stats *st)
 {
 	pthread_mutex_lock(&q->lock);
 	*st = q->st;
+	st->backlog = q->spilled ? q->offered_next - q->disk_next : 0;
 	pthread_mutex_unlock(&q->lock);
 }

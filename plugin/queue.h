@@ -13,7 +13,19 @@
  * flight count too and memory stays bounded by q_depth events whatever the
  * network does. queue_push never blocks: auditd stalls every plugin when
  * one does not read, so a full queue drops the new event and counts it.
- * The drop policy lives in queue_push alone (a disk spool will replace it).
+ *
+ * With a spool (queue_attach_spool) the queue is a window over it:
+ * queue_append writes every event to the spool first, then keeps it in
+ * memory when there is room. When memory is full the event stays on disk
+ * only ("spilled") and so does every later one until the sender has read
+ * them all back (queue_pop reads the spool in seq order), so the order is
+ * kept and q_depth bounds memory, not durability. The spool's own limit
+ * (max size, full file system) applies spool_full_action: keep_oldest
+ * refuses the new event, keep_newest removes the oldest segment's events
+ * that nobody has taken yet, suspend hands the event back to the reader,
+ * who stops reading auditd until there is room. Every such event is
+ * counted. queue_settle tells the spool an event is done; the spool
+ * removes what is settled.
  *
  * Owner: created by main; queue_push/queue_close/queue_set_limit from the
  * reader; queue_pop/queue_release/queue_wake_fd from the sender;
@@ -44,8 +56,10 @@ struct qitem {
  * queue, then the sender). */
 struct qevent {
 	struct qevent *next;
+	uint64_t seq; /* spool sequence number; 0 = not spooled */
 	uint32_t nitems;
 	uint32_t unsettled; /* items not yet settled (sender) */
+	uint32_t data_len;  /* bytes after items[] */
 	size_t bytes;       /* sum of der_len */
 	struct qitem items[];
 	/* followed by the data bytes: see qevent_data() */
@@ -84,6 +98,33 @@ struct queue_stats {
 	size_t high_water; /* largest held seen */
 	size_t limit;
 	bool closed;
+	/* With a spool. */
+	uint64_t spilled;        /* events kept on disk only (memory full) */
+	uint64_t read_back;      /* events read back from the spool */
+	uint64_t full_dropped;   /* events refused: spool full, keep_oldest */
+	uint64_t full_dropped_items;
+	uint64_t discarded;      /* unsent events removed: spool full, keep_newest */
+	uint64_t discarded_items;
+	uint64_t suspended;      /* appends refused: spool full, suspend */
+	uint64_t spool_errors;   /* appends that failed for another reason */
+	uint64_t unspooled;      /* events kept in memory only after such an error */
+	bool full;               /* the last append found the spool full */
+	uint64_t backlog;        /* events on disk only, not yet read back */
+};
+
+struct spool;
+
+/* What to do when the spool is full (config key spool_full_action). */
+enum queue_full_action {
+	QUEUE_KEEP_OLDEST,
+	QUEUE_KEEP_NEWEST,
+	QUEUE_SUSPEND,
+};
+
+enum queue_put {
+	QUEUE_TAKEN,     /* in the spool (and maybe in memory) */
+	QUEUE_DROPPED,   /* refused and counted; e was freed */
+	QUEUE_SUSPENDED, /* spool full with action suspend: e still the caller's */
 };
 
 struct queue;
@@ -94,8 +135,30 @@ struct queue *queue_new(size_t limit);
 void queue_free(struct queue *q);
 
 /* Hand e over. true when queued; false when the queue is full or closed:
- * then e was freed and counted as dropped. Never blocks. */
+ * then e was freed and counted as dropped. Never blocks. With a spool,
+ * the same as queue_append() == QUEUE_TAKEN. */
 bool queue_push(struct queue *q, struct qevent *e);
+
+/* Use sp (owned by the caller, outlives the queue's use) from now on:
+ * events from sp's head to its end are delivered first, oldest first.
+ * Call before any push and before the sender starts. */
+void queue_attach_spool(struct queue *q, struct spool *sp, enum queue_full_action full);
+void queue_set_full_action(struct queue *q, enum queue_full_action full);
+
+/* Spool e, then keep it in memory when there is room. Never blocks on the
+ * network (a disk write, and with spool_sync = record an fdatasync). */
+enum queue_put queue_append(struct queue *q, struct qevent *e);
+
+/* Sync the spool (end of a batch read from auditd). */
+void queue_sync(struct queue *q);
+
+/* The sender is done with e: every item settled (delivered or set
+ * aside). The spool forgets it; e is freed. */
+void queue_settle(struct queue *q, struct qevent *e);
+
+/* The sender lets go of e unsettled (stopping): it stays in the spool for
+ * the next start; e is freed. */
+void queue_abandon(struct queue *q, struct qevent *e);
 
 /* No more pushes (EOF, SIGTERM): wakes a waiting sender. */
 void queue_close(struct queue *q);
@@ -111,7 +174,7 @@ struct qevent *queue_pop(struct queue *q, int timeout_ms);
  * up): they no longer count against the bound. */
 void queue_release(struct queue *q, size_t n);
 
-/* Closed and empty: nothing more will ever come out. */
+/* Closed and empty (memory and spool backlog): nothing more will come out. */
 bool queue_finished(struct queue *q);
 
 /* A file descriptor that becomes readable when an event arrives in an
