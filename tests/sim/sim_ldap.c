@@ -1,5 +1,5 @@
 /* sim_ldap.c: the LDAP server loop: connections, framing, binds, extended ops, latency, faults. */
-#include "config.h"
+#include "zr-autoconf.h" /* _GNU_SOURCE: accept4, ppoll */
 
 #include "sim_ldap.h"
 
@@ -24,6 +24,7 @@
 #define SIM_READ_CHUNK    ((size_t)256 * 1024)
 #define SIM_BACKLOG_LIMIT ((size_t)64 * 1024 * 1024) /* stop reading a client we cannot answer */
 #define SIM_NOTICE_OID    "1.3.6.1.4.1.1466.20036"
+#define SIM_STARTTLS_OID  "1.3.6.1.4.1.1466.20037"
 
 /* One reply waiting for its latency to pass; a close marker ends the connection instead. */
 struct sim_reply {
@@ -53,6 +54,8 @@ struct sim_conn {
 	bool draining;     /* close as soon as the output buffer is empty */
 	bool dead;         /* close now */
 	const char *close_reason;
+	struct sim_tls_conn *tls; /* ldaps, or StartTLS accepted */
+	bool tls_on;              /* I/O goes through tls (StartTLS: once its answer has left) */
 };
 
 struct sim_server {
@@ -63,7 +66,8 @@ struct sim_server {
 	unsigned long ext_count;  /* extended requests seen, for the faults */
 	unsigned long bind_count; /* binds seen, for reject-binds */
 	unsigned long busy_used, unavailable_used;
-	int64_t now_ns; /* arrival time of the bytes being processed */
+	unsigned long tls_count; /* TLS handshakes begun, for tls-stall */
+	int64_t now_ns;          /* arrival time of the bytes being processed */
 };
 
 static int64_t sim_mono_ns(void)
@@ -85,6 +89,7 @@ int sim_fault_parse(struct sim_faults *f, const char *spec, char *err, size_t er
 	        {"unavailable", offsetof(struct sim_faults, unavailable)},
 	        {"reject-binds", offsetof(struct sim_faults, reject_binds)},
 	        {"malformed", offsetof(struct sim_faults, malformed)},
+	        {"tls-stall", offsetof(struct sim_faults, tls_stall)},
 	};
 	const char *eq = strchr(spec, '=');
 	for (size_t i = 0; eq && i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -103,7 +108,7 @@ int sim_fault_parse(struct sim_faults *f, const char *spec, char *err, size_t er
 	}
 	snprintf(err, errlen,
 	         "--fault %s: expected close-after=N, hang-after=N, busy=N, unavailable=N, "
-	         "reject-binds=N or malformed=N",
+	         "reject-binds=N, malformed=N or tls-stall=N",
 	         spec);
 	return -1;
 }
@@ -252,10 +257,15 @@ static void sim_release_due(struct sim_conn *c, int64_t now)
 	}
 }
 
+static ssize_t sim_io_send(struct sim_conn *c, const void *p, size_t n)
+{
+	return c->tls_on ? sim_tls_send(c->tls, p, n) : send(c->fd, p, n, MSG_NOSIGNAL);
+}
+
 static void sim_send_pending(struct sim_conn *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		ssize_t n = sim_io_send(c, c->out + c->out_off, c->out_len - c->out_off);
 		if (n > 0) {
 			c->out_off += (size_t)n;
 			continue;
@@ -265,10 +275,12 @@ static void sim_send_pending(struct sim_conn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		c->dead = true;
-		c->close_reason = "send failed";
+		c->close_reason = c->tls_on ? sim_tls_error(c->tls) : "send failed";
 		return;
 	}
 	c->out_off = c->out_len = 0;
+	if (c->tls && !c->head)
+		c->tls_on = true; /* the StartTLS answer has left in clear: TLS from here on */
 }
 
 /* An LDAPResult-shaped response: {msgid, [tag]{resultCode, "", diag, [name], [value]}}. */
@@ -428,6 +440,7 @@ static struct sim_conn *sim_conn_add(struct sim_server *s, int fd, const struct 
 static void sim_conn_free(struct sim_server *s, struct sim_conn *c)
 {
 	sim_journal_conn(s, c, "close", c->close_reason ? c->close_reason : "server stopping");
+	sim_tls_conn_free(c->tls);
 	close(c->fd);
 	while (c->head) {
 		struct sim_reply *r = c->head;
@@ -439,7 +452,22 @@ static void sim_conn_free(struct sim_server *s, struct sim_conn *c)
 	free(c);
 }
 
-static void sim_accept(struct sim_server *s, int lfd)
+/* TLS on c from now (ldaps) or once the StartTLS answer has left; tls-stall decides here. */
+static bool sim_tls_begin(struct sim_server *s, struct sim_conn *c, bool now)
+{
+	bool stall = ++s->tls_count <= s->opt->faults.tls_stall;
+	if (stall) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "TLS handshake %lu of %lu never completes",
+		         s->tls_count, s->opt->faults.tls_stall);
+		sim_journal_fault(s, c, "tls-stall", detail);
+	}
+	c->tls = sim_tls_conn_new(s->opt->tls, c->fd, s->opt->journal, c->id, stall);
+	c->tls_on = now;
+	return c->tls != NULL;
+}
+
+static void sim_accept(struct sim_server *s, int lfd, bool ldaps)
 {
 	for (;;) {
 		struct sockaddr_storage ss = {0};
@@ -450,8 +478,13 @@ static void sim_accept(struct sim_server *s, int lfd)
 		int one = 1;
 		/* Small replies must not wait for Nagle: the latency is ours to choose. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (!sim_conn_add(s, fd, (struct sockaddr *)&ss))
+		struct sim_conn *c = sim_conn_add(s, fd, (struct sockaddr *)&ss);
+		if (!c)
 			close(fd);
+		else if (ldaps && !sim_tls_begin(s, c, true)) {
+			c->dead = true;
+			c->close_reason = "out of memory";
+		}
 	}
 }
 
@@ -488,6 +521,28 @@ struct sim_bind {
 	struct berval cred; /* password, or SASL mechanism */
 };
 
+/* SASL: only EXTERNAL, where the verified TLS client certificate names the RACF user. */
+static int sim_bind_sasl(struct sim_server *s, struct sim_conn *c, const struct sim_bind *b,
+                         const struct racf_user **user, char *reason, size_t rlen)
+{
+	const char *id = NULL;
+	if (b->cred.bv_len != 8 || memcmp(b->cred.bv_val, "EXTERNAL", 8) != 0) {
+		snprintf(reason, rlen,
+		         "SASL bind (%.*s) not supported, use a simple bind or SASL EXTERNAL",
+		         (int)(b->cred.bv_len > 20 ? 20 : b->cred.bv_len), b->cred.bv_val);
+		return LDAP_INVALID_CREDENTIALS;
+	}
+	int rc = sim_tls_external(s->opt->tls, c->tls_on ? c->tls : NULL, &id, reason, rlen);
+	if (rc != 0)
+		return rc;
+	*user = racf_find_user(s->opt->racf, id);
+	if (!*user) {
+		snprintf(reason, rlen, "SASL EXTERNAL: mapped RACF user %s is not defined", id);
+		return LDAP_INVALID_CREDENTIALS;
+	}
+	return LDAP_SUCCESS;
+}
+
 /* Decides a bind: returns the LDAP resultCode, the reason, and the RACF user (or NULL). */
 static int sim_bind_decide(struct sim_server *s, struct sim_conn *c, const struct sim_bind *b,
                            const struct racf_user **user, char *reason, size_t rlen)
@@ -504,11 +559,8 @@ static int sim_bind_decide(struct sim_server *s, struct sim_conn *c, const struc
 		sim_journal_fault(s, c, "reject-binds", reason);
 		return LDAP_INVALID_CREDENTIALS;
 	}
-	if (!b->simple) {
-		snprintf(reason, rlen, "SASL bind (%.*s) not supported, use a simple bind",
-		         (int)(b->cred.bv_len > 20 ? 20 : b->cred.bv_len), b->cred.bv_val);
-		return LDAP_INVALID_CREDENTIALS;
-	}
+	if (!b->simple)
+		return sim_bind_sasl(s, c, b, user, reason, rlen);
 	if (!sim_bind_dn_user(&b->dn, id)) {
 		snprintf(reason, rlen, "DN is not of the form racfid=USER,cn=ictx");
 		return LDAP_INVALID_CREDENTIALS;
@@ -557,6 +609,10 @@ static void sim_bind(struct sim_server *s, struct sim_conn *c, ber_int_t msgid, 
 		json_t *dn = json_stringn(b.dn.bv_val, b.dn.bv_len); /* NULL if not UTF-8 */
 		json_object_set_new(o, "dn", dn ? dn : json_null());
 		journal_set_str(o, "user", u ? u->id : NULL);
+		json_t *mech = b.simple ? json_string("simple")
+		                        : json_stringn(b.cred.bv_val, b.cred.bv_len);
+		json_object_set_new(o, "mechanism", mech ? mech : json_null());
+		json_object_set_new(o, "tls", json_boolean(c->tls_on));
 		journal_set_int(o, "result", rc);
 		journal_set_str(o, "reason", reason);
 		journal_write(s->opt->journal, o);
@@ -673,6 +729,39 @@ static void sim_ext_audit(struct sim_server *s, struct sim_conn *c, ber_int_t ms
 	ictx_result_free(&res);
 }
 
+/* StartTLS (RFC 4511 §4.14): answered in clear, then TLS; not counted as an extended request
+ * for the faults. Without --tls-cert it is refused as an unknown operation (protocolError),
+ * as a server without a TLS setup does. */
+static void sim_starttls(struct sim_server *s, struct sim_conn *c, ber_int_t msgid)
+{
+	const char *why = "TLS handshake follows";
+	int rc = LDAP_SUCCESS;
+	if (!s->opt->tls) {
+		rc = LDAP_PROTOCOL_ERROR;
+		why = "unsupported extended operation " SIM_STARTTLS_OID " (no TLS configured)";
+	} else if (c->tls) {
+		rc = LDAP_OPERATIONS_ERROR;
+		why = "TLS is already active on this connection";
+	} else if (c->head) {
+		rc = LDAP_OPERATIONS_ERROR;
+		why = "StartTLS while requests are outstanding";
+	}
+	json_t *o = sim_jline(s, "tls", c);
+	if (o) {
+		journal_set_str(o, "event", "starttls");
+		journal_set_int(o, "msgid", msgid);
+		journal_set_int(o, "result", rc);
+		journal_set_str(o, "reason", why);
+		journal_write(s->opt->journal, o);
+	}
+	sim_respond(s, c, msgid, LDAP_RES_EXTENDED, rc, rc ? why : "", rc ? NULL : SIM_STARTTLS_OID,
+	            NULL, 0);
+	if (rc == LDAP_SUCCESS && !sim_tls_begin(s, c, false)) {
+		c->dead = true;
+		c->close_reason = "out of memory";
+	}
+}
+
 static void sim_extended(struct sim_server *s, struct sim_conn *c, ber_int_t msgid, BerElement *ber)
 {
 	struct berval oid = {0}, val = {0};
@@ -687,6 +776,11 @@ static void sim_extended(struct sim_server *s, struct sim_conn *c, ber_int_t msg
 	bool has_value = tag == LDAP_TAG_EXOP_REQ_VALUE;
 	if (has_value && ber_scanf(ber, "m", &val) == LBER_ERROR) {
 		sim_protocol_error(s, c, "undecodable ExtendedRequest value");
+		return;
+	}
+	if (oid.bv_len == strlen(SIM_STARTTLS_OID) &&
+	    memcmp(oid.bv_val, SIM_STARTTLS_OID, oid.bv_len) == 0) {
+		sim_starttls(s, c, msgid);
 		return;
 	}
 	s->ext_count++;
@@ -809,7 +903,8 @@ static void sim_pdu(struct sim_server *s, struct sim_conn *c, const unsigned cha
 static void sim_process_input(struct sim_server *s, struct sim_conn *c)
 {
 	size_t off = 0;
-	while (!c->ignore_input && !c->dead) {
+	/* After StartTLS nothing is read in clear: the next bytes are the TLS handshake. */
+	while (!c->ignore_input && !c->dead && !(c->tls && !c->tls_on)) {
 		size_t len = 0;
 		const char *why = NULL;
 		int r = sim_ldap_frame(c->in + off, c->in_len - off, s->opt->max_pdu, &len, &why);
@@ -843,12 +938,15 @@ static void sim_read(struct sim_server *s, struct sim_conn *c)
 		c->in = n;
 		c->in_cap = cap;
 	}
-	ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+	ssize_t n = c->tls_on ? sim_tls_recv(c->tls, c->in + c->in_len, c->in_cap - c->in_len)
+	                      : recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
 		c->dead = true;
-		c->close_reason = n == 0 ? "closed by the client" : "receive failed";
+		c->close_reason = n == 0      ? "closed by the client"
+		                  : c->tls_on ? sim_tls_error(c->tls)
+		                              : "receive failed";
 		return;
 	}
 	c->in_len += (size_t)n;
@@ -901,12 +999,12 @@ static struct pollfd *sim_prepare(struct sim_server *s, int lfd, struct pollfd *
 		if (!s->conns[i]->dead)
 			sim_send_pending(s->conns[i]);
 	sim_reap(s, false);
-	if (*cap < s->nconns + 1) {
-		struct pollfd *n = realloc(pfd, (s->nconns + 1) * 2 * sizeof *n);
+	if (*cap < s->nconns + 2) { /* listener, connections, ldaps listener */
+		struct pollfd *n = realloc(pfd, (s->nconns + 2) * 2 * sizeof *n);
 		if (!n)
 			return NULL;
 		pfd = n;
-		*cap = (s->nconns + 1) * 2;
+		*cap = (s->nconns + 2) * 2;
 	}
 	pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
 	for (size_t i = 0; i < s->nconns; i++) {
@@ -914,8 +1012,12 @@ static struct pollfd *sim_prepare(struct sim_server *s, int lfd, struct pollfd *
 		short ev = sim_wants_input(c) ? POLLIN : 0;
 		if (c->out_off < c->out_len)
 			ev |= POLLOUT;
+		if (c->tls_on)
+			ev |= sim_tls_events(c->tls);
 		pfd[i + 1] = (struct pollfd){.fd = c->fd, .events = ev};
 	}
+	pfd[s->nconns + 1] =
+	        (struct pollfd){.fd = s->opt->tls ? s->opt->ldaps_fd : -1, .events = POLLIN};
 	return pfd;
 }
 
@@ -943,7 +1045,7 @@ int sim_ldap_run(const struct sim_options *opt, int listen_fd, const sigset_t *w
 		int ms = sim_poll_timeout(&s, now, end);
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (long)(ms % 1000) * 1000000;
-		if (ppoll(pfd, n + 1, &ts, wait_mask) < 0) {
+		if (ppoll(pfd, n + 2, &ts, wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "zos-remote-sim: poll: %s\n", strerror(errno));
@@ -952,15 +1054,20 @@ int sim_ldap_run(const struct sim_options *opt, int listen_fd, const sigset_t *w
 		}
 		s.now_ns = sim_mono_ns();
 		for (size_t i = 0; i < n; i++)
-			if (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
-				sim_read(&s, s.conns[i]);
+			if ((pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) ||
+			    (s.conns[i]->tls_on && (pfd[i + 1].revents & POLLOUT)))
+				sim_read(&s, s.conns[i]); /* a TLS handshake may wait to write */
 		if (pfd[0].revents & POLLIN)
-			sim_accept(&s, listen_fd);
+			sim_accept(&s, listen_fd, false);
+		if (pfd[n + 1].revents & POLLIN)
+			sim_accept(&s, opt->ldaps_fd, true);
 	}
 	sim_reap(&s, true);
 	journal_flush(opt->journal);
 	free(s.conns);
 	free(pfd);
 	close(listen_fd);
+	if (opt->tls && opt->ldaps_fd >= 0)
+		close(opt->ldaps_fd);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "sim_journal.h"
 #include "sim_racf.h"
+#include "sim_tls.h"
 #include "sim_smffile.h"
 
 #define SIM_MAX_PDU_DEFAULT ((size_t)16 * 1024 * 1024)
@@ -21,11 +22,14 @@ struct sim_faults {
 	unsigned long unavailable;  /* first N extended requests: resultCode 52 */
 	unsigned long reject_binds; /* first N binds: resultCode 49 */
 	unsigned long malformed;    /* Nth extended request: response value not DER */
+	unsigned long tls_stall;    /* first N TLS handshakes (ldaps or StartTLS) never complete */
 };
 
 struct sim_options {
 	const struct racf *racf;
 	struct journal *journal;
+	struct sim_tls *tls; /* NULL: no TLS, StartTLS is refused with protocolError */
+	int ldaps_fd;        /* with tls: the ldaps listener, or -1 */
 	struct smffile *smf; /* --smf: binary SMF 83/4 records; disabled when not open */
 	unsigned latency_ms;
 	struct sim_faults faults;
@@ -53,7 +57,8 @@ int sim_ldap_frame(const unsigned char *p, size_t n, size_t max, size_t *pdu_len
 
 /* Serves until duration_s has elapsed or *stop becomes non-zero. Signals that set *stop must
  * be blocked by the caller; they are unblocked only while waiting (ppoll with wait_mask).
- * Closes listen_fd. Returns 0, or -1 on a fatal error (reported on stderr). */
+ * Closes listen_fd (and opt->ldaps_fd with TLS). Returns 0, or -1 on a fatal error (reported
+ * on stderr). */
 int sim_ldap_run(const struct sim_options *opt, int listen_fd, const sigset_t *wait_mask,
                  volatile sig_atomic_t *stop);
 

@@ -1,5 +1,5 @@
 /* sim_main.c: zos-remote-sim options, configuration loading, signals and lifecycle. */
-#include "config.h"
+#include "zr-autoconf.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +13,7 @@
 #include "sim_journal.h"
 #include "sim_ldap.h"
 #include "sim_racf.h"
+#include "sim_tls.h"
 #include "sim_smffile.h"
 
 #define SIM_MAX_CLASSES 32
@@ -53,6 +54,7 @@ static const char sim_usage[] =
         "                         unavailable=N   first N extended requests: resultCode 52\n"
         "                         reject-binds=N  first N binds: resultCode 49\n"
         "                         malformed=N     Nth extended request: response not DER\n"
+        "                         tls-stall=N     first N TLS handshakes never answered\n"
         "  --duration SECONDS   stop by itself after this long (fractions allowed) [300]\n"
         "  --no-rauditx         the server lacks IRR.RAUDITX: every item MajorCode 8\n"
         "  --class NAME         accept class NAME besides @LINUX (repeatable, 1-8 chars)\n"
@@ -60,6 +62,19 @@ static const char sim_usage[] =
         "  --max-pdu N          largest LDAP message; bigger ones drop the connection [16777216]\n"
         "  --system-id SID      SMF system id (journal, SMF83SID), 1-4 characters [SIM1]\n"
         "  --quiet              no startup line on stderr\n"
+        "TLS (OpenSSL; with --tls-cert the plain listener also offers StartTLS):\n"
+        "  --ldaps-listen HOST:PORT  a second listener, TLS from the first byte [none]\n"
+        "  --ldaps-port-file F  write the ldaps port to F (before --port-file is written)\n"
+        "  --tls-cert F         server certificate chain, PEM (StartTLS refused without it)\n"
+        "  --tls-key F          its private key, PEM\n"
+        "  --tls-ca F           CAs trusted for client certificates, PEM\n"
+        "  --tls-verify-client none|optional|require  ask for a client certificate; one\n"
+        "                       that does not verify ends the handshake [optional with\n"
+        "                       --tls-ca, else none]\n"
+        "  --cert-map F         SASL EXTERNAL: lines \"RACFUSER SUBJECT-DN\", the subject as\n"
+        "                       openssl x509 -noout -subject -nameopt RFC2253 prints it.\n"
+        "                       EXTERNAL without TLS or a verified certificate: 48; subject\n"
+        "                       not mapped or user undefined: 49\n"
         "  --help               this text\n"
         "\n"
         "Outcomes per item (MajorCode): 0 written; 2 written, profile has WARNING; 3 not\n"
@@ -89,6 +104,11 @@ struct sim_args {
 	const char *smf;
 	const char *classes[SIM_MAX_CLASSES];
 	struct sim_options opt;
+	/* TLS: --ldaps-listen, --ldaps-port-file, --tls-*, --cert-map */
+	char ldaps_host[256], ldaps_port[16];
+	const char *ldaps_port_file;
+	struct sim_tls_opts tls;
+	bool tls_verify_set;
 };
 
 static int sim_number(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -106,7 +126,7 @@ static int sim_number(const char *opt, const char *s, unsigned long min, unsigne
 	return 0;
 }
 
-static int sim_listen_arg(struct sim_args *a, const char *s)
+static int sim_listen_arg(const char *opt, const char *s, char host[256], char port[16])
 {
 	const char *colon = strrchr(s, ':');
 	const char *h = s;
@@ -115,17 +135,16 @@ static int sim_listen_arg(struct sim_args *a, const char *s)
 		h++;
 		hl -= 2;
 	}
-	if (!colon || hl == 0 || hl >= sizeof a->host || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= sizeof a->port) {
-		fprintf(stderr, "zos-remote-sim: --listen %s: expected HOST:PORT\n", s);
+	if (!colon || hl == 0 || hl >= 256 || strlen(colon + 1) == 0 || strlen(colon + 1) >= 16) {
+		fprintf(stderr, "zos-remote-sim: %s %s: expected HOST:PORT\n", opt, s);
 		return -1;
 	}
-	unsigned long port;
-	if (sim_number("--listen port", colon + 1, 0, 65535, &port) != 0)
+	unsigned long v;
+	if (sim_number(opt, colon + 1, 0, 65535, &v) != 0)
 		return -1;
-	memcpy(a->host, h, hl);
-	a->host[hl] = '\0';
-	snprintf(a->port, sizeof a->port, "%lu", port);
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	snprintf(port, 16, "%lu", v);
 	return 0;
 }
 
@@ -171,6 +190,13 @@ enum {
 	OPT_MAX_PDU,
 	OPT_SYSTEM_ID,
 	OPT_QUIET,
+	OPT_LDAPS_LISTEN,
+	OPT_LDAPS_PORT_FILE,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_CA,
+	OPT_TLS_VERIFY_CLIENT,
+	OPT_CERT_MAP,
 	OPT_HELP,
 };
 
@@ -190,9 +216,48 @@ static const struct option sim_longopts[] = {
         {"max-pdu", required_argument, NULL, OPT_MAX_PDU},
         {"system-id", required_argument, NULL, OPT_SYSTEM_ID},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"ldaps-listen", required_argument, NULL, OPT_LDAPS_LISTEN},
+        {"ldaps-port-file", required_argument, NULL, OPT_LDAPS_PORT_FILE},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+        {"tls-ca", required_argument, NULL, OPT_TLS_CA},
+        {"tls-verify-client", required_argument, NULL, OPT_TLS_VERIFY_CLIENT},
+        {"cert-map", required_argument, NULL, OPT_CERT_MAP},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
 };
+
+static int sim_tls_option(struct sim_args *a, int o, const char *arg)
+{
+	switch (o) {
+	case OPT_LDAPS_LISTEN:
+		return sim_listen_arg("--ldaps-listen", arg, a->ldaps_host, a->ldaps_port);
+	case OPT_LDAPS_PORT_FILE:
+		a->ldaps_port_file = arg;
+		return 0;
+	case OPT_TLS_CERT:
+		a->tls.cert = arg;
+		return 0;
+	case OPT_TLS_KEY:
+		a->tls.key = arg;
+		return 0;
+	case OPT_TLS_CA:
+		a->tls.ca = arg;
+		return 0;
+	case OPT_CERT_MAP:
+		a->tls.cert_map = arg;
+		return 0;
+	default: /* OPT_TLS_VERIFY_CLIENT */
+		a->tls_verify_set = true;
+		if (sim_tls_verify_parse(arg, &a->tls.verify) == 0)
+			return 0;
+		fprintf(stderr,
+		        "zos-remote-sim: --tls-verify-client %s: expected none, optional or "
+		        "require\n",
+		        arg);
+		return -1;
+	}
+}
 
 /* One option; returns 0, -1 on a bad value, 1 when the program should exit 0 (--help). */
 static int sim_option(struct sim_args *a, int o, const char *arg)
@@ -201,7 +266,7 @@ static int sim_option(struct sim_args *a, int o, const char *arg)
 	char err[256];
 	switch (o) {
 	case OPT_LISTEN:
-		return sim_listen_arg(a, arg);
+		return sim_listen_arg("--listen", arg, a->host, a->port);
 	case OPT_PORT_FILE:
 		a->port_file = arg;
 		return 0;
@@ -255,6 +320,14 @@ static int sim_option(struct sim_args *a, int o, const char *arg)
 	case OPT_QUIET:
 		a->opt.quiet = true;
 		return 0;
+	case OPT_LDAPS_LISTEN:
+	case OPT_LDAPS_PORT_FILE:
+	case OPT_TLS_CERT:
+	case OPT_TLS_KEY:
+	case OPT_TLS_CA:
+	case OPT_TLS_VERIFY_CLIENT:
+	case OPT_CERT_MAP:
+		return sim_tls_option(a, o, arg);
 	case OPT_HELP:
 		fputs(sim_usage, stdout);
 		return 1;
@@ -343,6 +416,36 @@ static void sim_journal_life(struct journal *j, const char *kind, const char *li
 	journal_flush(j);
 }
 
+/* TLS when asked for (--tls-cert or --ldaps-listen): the context, and the ldaps listener with
+ * its port file written before the plain one, so a test that saw --port-file sees both. */
+static int sim_serve_tls(struct sim_args *a)
+{
+	char err[512];
+	unsigned port = 0;
+	a->opt.ldaps_fd = -1;
+	if (!a->tls.cert && !a->tls.key && !a->ldaps_host[0])
+		return 0;
+	if (!a->tls_verify_set && a->tls.ca)
+		a->tls.verify = SIM_TLS_VERIFY_OPTIONAL;
+	a->opt.tls = sim_tls_new(&a->tls, err, sizeof err);
+	if (!a->opt.tls) {
+		fprintf(stderr, "zos-remote-sim: %s\n", err);
+		return -1;
+	}
+	if (!a->ldaps_host[0])
+		return 0;
+	a->opt.ldaps_fd = sim_ldap_listen(a->ldaps_host, a->ldaps_port, &port, err, sizeof err);
+	if (a->opt.ldaps_fd < 0) {
+		fprintf(stderr, "zos-remote-sim: --ldaps-listen: %s\n", err);
+		return -1;
+	}
+	if (a->ldaps_port_file && sim_write_port_file(a->ldaps_port_file, port) != 0)
+		return -1;
+	if (!a->opt.quiet)
+		fprintf(stderr, "zos-remote-sim: ldaps on %s:%u\n", a->ldaps_host, port);
+	return 0;
+}
+
 static int sim_serve(struct sim_args *a, struct racf *r, struct journal *j)
 {
 	char err[512], where[300];
@@ -354,7 +457,8 @@ static int sim_serve(struct sim_args *a, struct racf *r, struct journal *j)
 		fprintf(stderr, "zos-remote-sim: %s\n", err);
 		return 1;
 	}
-	if (a->port_file && sim_write_port_file(a->port_file, port) != 0) {
+	if (sim_serve_tls(a) != 0 ||
+	    (a->port_file && sim_write_port_file(a->port_file, port) != 0)) {
 		close(fd);
 		return 1;
 	}
@@ -367,6 +471,7 @@ static int sim_serve(struct sim_args *a, struct racf *r, struct journal *j)
 	sim_journal_life(j, "start", where);
 	int rc = sim_ldap_run(&a->opt, fd, &wait_mask, &sim_stop);
 	sim_journal_life(j, "stop", where);
+	sim_tls_free(a->opt.tls);
 	return rc == 0 ? 0 : 1;
 }
 
