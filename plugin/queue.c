@@ -14,7 +14,7 @@
 struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
-	int wake_fd;                /* eventfd; written when something becomes poppable, and on close */
+	int wake_fd; /* eventfd; written when something becomes poppable, and on close */
 	struct qevent *head, *tail; /* under lock */
 	struct queue_stats st;      /* under lock */
 	/* With a spool (all under lock; the spool is not thread-safe). */

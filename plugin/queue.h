@@ -99,17 +99,17 @@ struct queue_stats {
 	size_t limit;
 	bool closed;
 	/* With a spool. */
-	uint64_t spilled;        /* events kept on disk only (memory full) */
-	uint64_t read_back;      /* events read back from the spool */
-	uint64_t full_dropped;   /* events refused: spool full, keep_oldest */
+	uint64_t spilled;      /* events kept on disk only (memory full) */
+	uint64_t read_back;    /* events read back from the spool */
+	uint64_t full_dropped; /* events refused: spool full, keep_oldest */
 	uint64_t full_dropped_items;
-	uint64_t discarded;      /* unsent events removed: spool full, keep_newest */
+	uint64_t discarded; /* unsent events removed: spool full, keep_newest */
 	uint64_t discarded_items;
-	uint64_t suspended;      /* appends refused: spool full, suspend */
-	uint64_t spool_errors;   /* appends that failed for another reason */
-	uint64_t unspooled;      /* events kept in memory only after such an error */
-	bool full;               /* the last append found the spool full */
-	uint64_t backlog;        /* events on disk only, not yet read back */
+	uint64_t suspended;    /* appends refused: spool full, suspend */
+	uint64_t spool_errors; /* appends that failed for another reason */
+	uint64_t unspooled;    /* events kept in memory only after such an error */
+	bool full;             /* the last append found the spool full */
+	uint64_t backlog;      /* events on disk only, not yet read back */
 };
 
 struct spool;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "sender.h"
 #include "session.h"
+#include "spool.h"
 
 #define CONNECT_BACKOFF_MIN 1.0
 #define CONNECT_BACKOFF_MAX 60.0
@@ -50,8 +51,8 @@ struct request {
 
 enum verdict {
 	V_SETTLED, /* done: counted */
-	V_DROPPED, /* done: counted and logged as lost */
-	V_RETRY,   /* send again, counts against SENDER_MAX_ATTEMPTS */
+	V_DROPPED, /* done: counted, logged and set aside (dropped without a set-aside file) */
+	V_RETRY,   /* send again, counts against retry_limit */
 	V_PAUSE,   /* server-side setup problem: hold delivery, send again later */
 };
 
@@ -70,6 +71,7 @@ struct sender {
 	bool started;
 	struct config cfg;
 	struct queue *q;
+	struct set_aside *sa; /* NULL: refused items are only logged and counted */
 	struct session *sess;
 	struct deque pending;
 	double linger_from; /* when the oldest pending item was taken; 0 = send at once */
@@ -222,14 +224,54 @@ static void set_state(struct sender *s, bool connected, bool paused)
 
 /* ---- settling ---- */
 
-/* The item is finished with: free its event when it was the last one. */
+/* The item is finished with: when it was its event's last one, the event
+ * is settled (the spool may forget it) and freed. */
 static void finish_item(struct sender *s, struct qevent *ev, struct qitem *it)
 {
 	it->settled = 1;
-	if (--ev->unsettled == 0) {
-		qevent_free(ev);
-		queue_release(s->q, 1);
+	if (--ev->unsettled == 0)
+		queue_settle(s->q, ev);
+}
+
+/* What happens to an item the server will not take, for messages. */
+static const char *fate(const struct sender *s)
+{
+	return s->sa ? "the item is set aside (see the set-aside file)" : "the item is dropped";
+}
+
+/* Write a refused item to the set-aside file. false when that failed: the
+ * item then stays unsettled (in the spool) and is tried again later, so it
+ * is never lost to a full disk. */
+static bool set_aside(struct sender *s, const struct qevent *ev, const struct qitem *it,
+                      const struct ictx_outcome *o)
+{
+	char detail[160];
+	const char *reason = o ? ictx_major_name(o->major) : "NO_ANSWER";
+
+	if (!s->sa)
+		return true;
+	if (!o)
+		snprintf(detail, sizeof(detail), "no usable answer after %u sends",
+		         (unsigned)it->attempts + 1);
+	else if (o->major == ICTX_VAL_ERR || o->major == ICTX_ENC_ERR)
+		snprintf(detail, sizeof(detail), "field %s: %s", ictx_field_name(o->minor1),
+		         ictx_reason_name(o->minor2));
+	else
+		snprintf(detail, sizeof(detail), "SAF rc %d, RACF rc %d, reason %d after %u sends",
+		         o->minor1, o->minor2, o->minor3, (unsigned)it->attempts + 1);
+	if (set_aside_write(s->sa, ev, it, reason, o ? o->major : -1, o ? o->minor1 : 0,
+	                    o ? o->minor2 : 0, o ? o->minor3 : 0, detail) == 0) {
+		count_add(s, &s->st.set_aside, 1);
+		return true;
 	}
+	count_add(s, &s->st.set_aside_errors, 1);
+	log_limited("set-aside-failed", "ZRA0416E",
+	            "cannot write to the set-aside file %s: %s; the %s item for resource %s "
+	            "(event serial %u) stays in the spool and is tried again. Free space or fix "
+	            "the file",
+	            set_aside_path(s->sa), strerror(errno), reason, qitem_resource(ev, it),
+	            it->serial);
+	return false;
 }
 
 /* ---- the outcome policy: the one place that decides what a code means ---- */
@@ -243,27 +285,26 @@ static void log_item_dropped(const struct sender *s, const struct qevent *ev,
 	snprintf(key, sizeof(key), "%d:%s", o->major, res);
 	log_limited(key, "ZRA0404E",
 	            "%s (%d) for resource %s (event serial %u, ItemTag %u): field %s (%d): %s "
-	            "(%d); the item is dropped. This is a plugin limit or a server limit the "
-	            "plugin does not know: report it with this message (class %s)",
+	            "(%d); %s. This is a plugin limit or a server limit the plugin does not "
+	            "know: report it with this message (class %s)",
 	            ictx_major_name(o->major), o->major, res, it->serial, it->tag,
 	            ictx_field_name(o->minor1), o->minor1, ictx_reason_name(o->minor2), o->minor2,
-	            s->cfg.class_name);
+	            fate(s), s->cfg.class_name);
 }
 
-static enum verdict judge_retry(const struct qevent *ev, const struct qitem *it,
-                                const struct ictx_outcome *o)
+static enum verdict judge_retry(const struct sender *s, const struct qevent *ev,
+                                const struct qitem *it, const struct ictx_outcome *o)
 {
 	char key[96];
 
-	if (it->attempts + 1 < SENDER_MAX_ATTEMPTS)
+	if (it->attempts + 1u < s->cfg.retry_limit)
 		return V_RETRY;
 	snprintf(key, sizeof(key), "%d:%s", o->major, qitem_resource(ev, it));
 	log_limited(key, "ZRA0405E",
-	            "%s (%d) for resource %s (event serial %u) after %d attempts: SAF rc %d, RACF "
-	            "rc %d, reason %d; the item is dropped. Look up R_auditx return codes and the "
-	            "ITDS server log",
+	            "%s (%d) for resource %s (event serial %u) after %u attempts: SAF rc %d, RACF "
+	            "rc %d, reason %d; %s. Look up R_auditx return codes and the ITDS server log",
 	            ictx_major_name(o->major), o->major, qitem_resource(ev, it), it->serial,
-	            SENDER_MAX_ATTEMPTS, o->minor1, o->minor2, o->minor3);
+	            s->cfg.retry_limit, o->minor1, o->minor2, o->minor3, fate(s));
 	return V_DROPPED;
 }
 
@@ -295,7 +336,7 @@ static enum verdict judge(struct sender *s, const struct qevent *ev, const struc
 	char key[96];
 
 	if (!o)
-		return it->attempts + 1 < SENDER_MAX_ATTEMPTS ? V_RETRY : V_DROPPED;
+		return it->attempts + 1u < s->cfg.retry_limit ? V_RETRY : V_DROPPED;
 	switch (o->major) {
 	case ICTX_SUCCESS:
 		count_settled(s, SETTLED_SUCCESS);
@@ -327,37 +368,54 @@ static enum verdict judge(struct sender *s, const struct qevent *ev, const struc
 	case ICTX_VAL_ERR:
 	case ICTX_ENC_ERR:
 		log_item_dropped(s, ev, it, o);
-		count_dropped(s, o->major == ICTX_VAL_ERR ? DROPPED_VAL_ERR : DROPPED_ENC_ERR);
 		return V_DROPPED;
 	case ICTX_RACROUTE:
 	case ICTX_INTERNAL_ERR:
-		return judge_retry(ev, it, o);
+		return judge_retry(s, ev, it, o);
 	default:
 		log_limited("unknown-major", "ZRA0403E",
-		            "unexpected MajorCode %d (%s) for resource %s (event serial %u); the "
-		            "item is dropped",
-		            o->major, ictx_major_name(o->major), qitem_resource(ev, it),
-		            it->serial);
-		count_dropped(s, DROPPED_UNKNOWN);
+		            "unexpected MajorCode %d (%s) for resource %s (event serial %u); %s",
+		            o->major, ictx_major_name(o->major), qitem_resource(ev, it), it->serial,
+		            fate(s));
 		return V_DROPPED;
 	}
 }
 
-/* A retry verdict that ran out of attempts becomes a drop; count it. */
-static void count_exhausted(struct sender *s, const struct qevent *ev, const struct qitem *it,
-                            const struct ictx_outcome *o)
+/* Why an item was refused, for the counters. */
+static enum sender_dropped refusal(const struct ictx_outcome *o)
 {
-	if (o && o->major == ICTX_RACROUTE) {
-		count_dropped(s, DROPPED_RACROUTE);
-	} else if (o && o->major == ICTX_INTERNAL_ERR) {
-		count_dropped(s, DROPPED_INTERNAL);
-	} else {
+	if (!o)
+		return DROPPED_NO_ANSWER;
+	switch (o->major) {
+	case ICTX_VAL_ERR:
+		return DROPPED_VAL_ERR;
+	case ICTX_ENC_ERR:
+		return DROPPED_ENC_ERR;
+	case ICTX_RACROUTE:
+		return DROPPED_RACROUTE;
+	case ICTX_INTERNAL_ERR:
+		return DROPPED_INTERNAL;
+	default:
+		return DROPPED_UNKNOWN;
+	}
+}
+
+/* A refused item: logged (no answer at all is logged here, the others in
+ * judge), set aside, counted. false when the set-aside file could not
+ * take it: the item then stays. */
+static bool refuse(struct sender *s, const struct qevent *ev, const struct qitem *it,
+                   const struct ictx_outcome *o)
+{
+	if (!o)
 		log_limited("no-answer", "ZRA0408E",
 		            "no usable answer for resource %s (event serial %u, ItemTag %u) after "
-		            "%d attempts; the item is dropped",
-		            qitem_resource(ev, it), it->serial, it->tag, SENDER_MAX_ATTEMPTS);
-		count_dropped(s, DROPPED_NO_ANSWER);
-	}
+		            "%u attempts; %s",
+		            qitem_resource(ev, it), it->serial, it->tag, s->cfg.retry_limit,
+		            fate(s));
+	if (!set_aside(s, ev, it, o))
+		return false;
+	count_dropped(s, refusal(o));
+	return true;
 }
 
 /* ---- requests ---- */
@@ -634,6 +692,9 @@ static void settle_request(struct sender *s, struct request *r, const struct ict
 			        rsp ? find_outcome(rsp, &cursor, it->tag) : NULL;
 			enum verdict v = judge(s, sl->ev, it, o);
 
+			if (v == V_DROPPED && !refuse(s, sl->ev, it, o))
+				v = V_PAUSE;
+
 			if (v == V_RETRY || v == V_PAUSE) {
 				if (v == V_RETRY)
 					it->attempts++;
@@ -646,9 +707,6 @@ static void settle_request(struct sender *s, struct request *r, const struct ict
 			if (run.n)
 				req_add(&again, run);
 			run.n = 0;
-			if (v == V_DROPPED &&
-			    (!o || o->major == ICTX_RACROUTE || o->major == ICTX_INTERNAL_ERR))
-				count_exhausted(s, sl->ev, it, o);
 			progress = true;
 			finish_item(s, sl->ev, it);
 		}
@@ -999,10 +1057,12 @@ static void abandon(struct sender *s)
 		struct slice sl = *dq_front(&s->pending);
 
 		dq_pop_front(&s->pending);
-		for (uint32_t i = 0; i < sl.n; i++) {
-			n++;
-			finish_item(s, sl.ev, &sl.ev->items[sl.first + i]);
-		}
+		/* Not settled: with a spool they stay on disk for the next start
+		 * (the event's settled items too: sent again, at least once). */
+		n += sl.n;
+		sl.ev->unsettled -= sl.n;
+		if (sl.ev->unsettled == 0)
+			queue_abandon(s->q, sl.ev);
 	}
 	count_add(s, &s->st.undelivered, n);
 }
@@ -1021,6 +1081,11 @@ void sender_stop(struct sender *s, unsigned seconds)
 	session_close(s->sess);
 	abandon(s);
 	set_state(s, false, false);
+}
+
+void sender_set_aside(struct sender *s, struct set_aside *sa)
+{
+	s->sa = sa;
 }
 
 void sender_stats(struct sender *s, struct sender_stats *st)

@@ -21,9 +21,15 @@
  * no answer within `timeout` seconds, every request in flight goes back to
  * the front of the pending work, in its original order, and is sent again
  * after reconnecting, so the server may see an item twice. Nothing is
- * dropped for a network problem; items are dropped only for a per-item
- * verdict (VAL_ERR, ENC_ERR, or RACROUTE/INTERNAL_ERR/no answer after
- * SENDER_MAX_ATTEMPTS), each counted and logged.
+ * dropped for a network problem or a server-side permission problem
+ * (UNAUTHORIZED, UNSUF_AUTH, version: delivery pauses with back-off).
+ * Items leave only by a per-item verdict (VAL_ERR, ENC_ERR, or
+ * RACROUTE/INTERNAL_ERR/no answer after retry_limit sends): each is
+ * logged, counted and written to the set-aside file (sender_set_aside);
+ * without one (unit tests) it is dropped. An item the set-aside file cannot
+ * take stays and is tried again. An event is settled in the queue (and so
+ * in the spool) once all its items are; at stop, what is not settled is
+ * let go unsettled and stays in the spool for the next start.
  *
  * Outcome policy (mapping.md, Outcomes) is decided in one function,
  * sender.c: judge(). */
@@ -36,8 +42,9 @@
 #include "config.h"
 #include "queue.h"
 
-/* Sends of one item that end without a verdict (RACROUTE, INTERNAL_ERR,
- * missing from the response, malformed response) before it is dropped. */
+/* The default of retry_limit: sends of one item that end without a
+ * verdict (RACROUTE, INTERNAL_ERR, missing from the response, malformed
+ * response) before it is set aside. */
 #define SENDER_MAX_ATTEMPTS 3
 
 /* Items settled (the server decided; nothing more to do). */
@@ -49,7 +56,7 @@ enum sender_settled {
 	SETTLED_N
 };
 
-/* Items dropped, by reason. */
+/* Items refused, by reason: set aside (dropped without a set-aside file). */
 enum sender_dropped {
 	DROPPED_VAL_ERR,   /* 16 */
 	DROPPED_ENC_ERR,   /* 20 */
@@ -69,7 +76,9 @@ struct sender_stats {
 	uint64_t connection_losses;
 	uint64_t settled[SETTLED_N];
 	uint64_t dropped[DROPPED_N];
-	uint64_t undelivered; /* items still held when the sender stopped */
+	uint64_t undelivered;      /* items still held when the sender stopped */
+	uint64_t set_aside;        /* items written to the set-aside file */
+	uint64_t set_aside_errors; /* writes to it that failed (the item stayed) */
 	bool connected;
 	bool paused; /* a server-side setup error holds delivery */
 };
@@ -81,6 +90,11 @@ struct sender;
 
 /* Takes a copy of c (connection and delivery keys). NULL on ENOMEM. */
 struct sender *sender_new(const struct config *c, struct queue *q);
+/* Write refused items to sa (owned by the caller, kept open until
+ * sender_free). Before sender_start. */
+struct set_aside;
+void sender_set_aside(struct sender *s, struct set_aside *sa);
+
 /* Start the thread (all signals blocked in it). 0 or an errno value. */
 int sender_start(struct sender *s);
 

@@ -140,7 +140,7 @@ static void done_put(struct settled_set *d, uint64_t i, bool v)
 	if (v)
 		d->bits[b / 8] |= (uint8_t)(1u << (b % 8));
 	else
-		d->bits[b / 8] &= (uint8_t)~(1u << (b % 8));
+		d->bits[b / 8] &= (uint8_t) ~(1u << (b % 8));
 }
 
 /* Room for bit i. -1 on ENOMEM (the settle is then only delayed: the
@@ -474,9 +474,10 @@ static int open_dir(struct spool *sp, char *err, size_t errlen)
 	if (sp->dirfd < 0) {
 		snprintf(err, errlen, "spool directory %s: cannot open it: %s%s", sp->dir,
 		         strerror(errno),
-		         errno == ELOOP || errno == ENOTDIR ? " (a symbolic link or not a directory "
-		                                             "is refused: name a real directory)"
-		                                           : "");
+		         errno == ELOOP || errno == ENOTDIR
+		                 ? " (a symbolic link or not a directory "
+		                   "is refused: name a real directory)"
+		                 : "");
 		return -1;
 	}
 	if (fstat(sp->dirfd, &st) != 0 || st.st_uid != geteuid()) {
@@ -583,7 +584,10 @@ static int recover_segment(struct spool *sp, uint64_t no, struct spool_recovery 
 		close(fd);
 		return -1;
 	}
-	*s = (struct seg){.no = no, .fd = fd, .bytes = (uint64_t)st.st_size, .sealed = true,
+	*s = (struct seg){.no = no,
+	                  .fd = fd,
+	                  .bytes = (uint64_t)st.st_size,
+	                  .sealed = true,
 	                  .first_seq = UINT64_MAX};
 	rec->segments++;
 	while ((r = read_entry(sp, s, off, &plen)) == RD_OK) {
@@ -1070,7 +1074,8 @@ static int appendf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	return n < 0 ? -1 : buf_append(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+	return n < 0 ? -1
+	             : buf_append(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 int set_aside_write(struct set_aside *sa, const struct qevent *e, const struct qitem *it,
@@ -1090,8 +1095,9 @@ int set_aside_write(struct set_aside *sa, const struct qevent *e, const struct q
 	buf_reset(b);
 	rc |= appendf(b, "{\"time\":\"%s\",\"reason\":", when);
 	rc |= json_str(b, reason);
-	rc |= appendf(b, ",\"major\":%d,\"minor1\":%d,\"minor2\":%d,\"minor3\":%d,\"detail\":",
-	              major, minor1, minor2, minor3);
+	rc |= appendf(b,
+	              ",\"major\":%d,\"minor1\":%d,\"minor2\":%d,\"minor3\":%d,\"detail\":", major,
+	              minor1, minor2, minor3);
 	rc |= json_str(b, detail ? detail : "");
 	rc |= appendf(b, ",\"serial\":%u,\"tag\":%u,\"attempts\":%u,\"resource\":", it->serial,
 	              it->tag, (unsigned)it->attempts);

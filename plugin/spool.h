@@ -70,8 +70,8 @@ enum spool_sync {
 /* spool_append's answers. */
 enum spool_status {
 	SPOOL_OK = 0,
-	SPOOL_FULL = 1,    /* over max_bytes or the file system is full (ENOSPC/EDQUOT) */
-	SPOOL_IOERR = -1,  /* another write error: errno set, see spool_error() */
+	SPOOL_FULL = 1,   /* over max_bytes or the file system is full (ENOSPC/EDQUOT) */
+	SPOOL_IOERR = -1, /* another write error: errno set, see spool_error() */
 };
 
 struct spool_opts {
@@ -97,12 +97,12 @@ struct spool_recovery {
 
 struct spool_stats {
 	uint64_t appended, appended_items, appended_bytes;
-	uint64_t settled;              /* events settled */
-	uint64_t syncs;                /* fdatasync calls */
-	uint64_t discarded;            /* events removed unsent by spool_drop_oldest */
+	uint64_t settled;   /* events settled */
+	uint64_t syncs;     /* fdatasync calls */
+	uint64_t discarded; /* events removed unsent by spool_drop_oldest */
 	uint64_t discarded_items;
-	uint64_t read_damaged;         /* damaged entries met while reading back */
-	uint64_t bytes;                /* segment bytes on disk now */
+	uint64_t read_damaged; /* damaged entries met while reading back */
+	uint64_t bytes;        /* segment bytes on disk now */
 	uint64_t max_bytes;
 	uint64_t head, next_seq;
 	size_t segments;
