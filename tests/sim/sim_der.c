@@ -1,6 +1,6 @@
 /* sim_der.c: strict DER element reader: definite minimal lengths, minimal INTEGERs, DER BOOLEANs.
  */
-#include "config.h"
+#include "zr-autoconf.h"
 
 #include "sim_der.h"
 

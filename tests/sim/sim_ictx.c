@@ -1,5 +1,5 @@
 /* sim_ictx.c: strict decoder and judge of ICTX remote-audit requests, and the response encoder. */
-#include "config.h"
+#include "zr-autoconf.h"
 
 #include "sim_ictx.h"
 

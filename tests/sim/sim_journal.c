@@ -1,5 +1,5 @@
 /* sim_journal.c: JSON Lines journal of binds, SMF records written, refused items and requests. */
-#include "config.h"
+#include "zr-autoconf.h"
 
 #include "sim_journal.h"
 

@@ -1,5 +1,5 @@
 /* sim_racf.c: users and @LINUX profiles of the simulated RACF: file parsing, generic matching. */
-#include "config.h"
+#include "zr-autoconf.h"
 
 #include "sim_racf.h"
 

@@ -1,5 +1,5 @@
 /* check_sim_der.c: the simulator's strict DER reader accepts DER and refuses BER-only forms. */
-#include "config.h"
+#include "zr-autoconf.h"
 
 #include <check.h>
 #include <stdlib.h>

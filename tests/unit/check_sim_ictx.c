@@ -1,6 +1,6 @@
 /* check_sim_ictx.c: the simulator's ICTX decoder and judge against ictx-protocol.md §4-§6, §8-§9.
  */
-#include "config.h"
+#include "zr-autoconf.h"
 
 #include <check.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* check_sim_racf.c: simulated RACF: users/profiles files, generic matching, logging decision. */
-#include "config.h"
+#include "zr-autoconf.h"
 
 #include <check.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* check_sim_server.c: zos-remote-sim end to end over loopback with libldap, checking replies and
  * the journal. */
-#include "config.h"
+#include "zr-autoconf.h"
 
 #include <check.h>
 #include <errno.h>
