@@ -1,0 +1,151 @@
+/* operate.c - the activity report on the reader's tick and the state file on SIGUSR1. */
+#include "operate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "report.h"
+
+struct operate {
+	const struct config *cfg;
+	const char *program, *ident, *config_path;
+	struct stats *st;
+	struct stats_snap prev, now, delta; /* large: kept here, not on the stack */
+	double started;                     /* monotonic */
+	double unit;                        /* seconds per report_interval unit */
+	unsigned interval;                  /* report_interval the schedule runs on */
+	struct filter filter;               /* the filter last logged */
+	struct buf text;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void log_filter(struct operate *op)
+{
+	const struct filter *f = &op->cfg->filter;
+
+	op->filter = *f;
+	if (f->mode == FILTER_ALL)
+		return;
+	buf_reset(&op->text);
+	if (filter_format(f, &op->text) != 0)
+		return;
+	log_msg("ZRA0604I",
+	        "record filter in effect: %s %s; records of other types are %s. RACF "
+	        "profiles still decide what is logged of what is sent",
+	        f->mode == FILTER_SEND ? "only these types are sent:" : "these types are not sent:",
+	        (const char *)op->text.data, f->mode == FILTER_SEND ? "not sent" : "sent");
+}
+
+struct operate *operate_new(const char *program, const char *ident, const char *config_path,
+                            const struct config *c)
+{
+	struct operate *op = calloc(1, sizeof(*op));
+	const char *unit = getenv("ZR_REPORT_UNIT_SECONDS");
+
+	if (!op)
+		return NULL;
+	op->st = stats_new();
+	if (!op->st) {
+		free(op);
+		return NULL;
+	}
+	op->cfg = c;
+	op->program = program;
+	op->ident = ident;
+	op->config_path = config_path;
+	op->unit = unit && strcmp(unit, "1") == 0 ? 1 : 60;
+	op->interval = c->report_interval;
+	op->started = mono();
+	buf_init(&op->text);
+	stats_collect(op->st, NULL, NULL, NULL, &op->prev);
+	log_filter(op);
+	return op;
+}
+
+void operate_free(struct operate *op)
+{
+	if (!op)
+		return;
+	stats_free(op->st);
+	buf_free(&op->text);
+	free(op);
+}
+
+struct stats *operate_stats(struct operate *op)
+{
+	return op ? op->st : NULL;
+}
+
+static void collect(struct operate *op, const struct input *in, struct queue *q, struct sender *snd,
+                    struct stats_snap *out)
+{
+	struct queue_stats qs;
+	struct sender_stats ss;
+
+	queue_stats(q, &qs);
+	sender_stats(snd, &ss);
+	stats_collect(op->st, input_stats(in), &qs, &ss, out);
+}
+
+void operate_reload(struct operate *op)
+{
+	/* The next report still covers the time since the previous one. */
+	op->interval = op->cfg->report_interval;
+	if (memcmp(&op->filter, &op->cfg->filter, sizeof(op->filter)) == 0)
+		return;
+	if (op->cfg->filter.mode == FILTER_ALL)
+		log_msg("ZRA0604I", "record filter removed: every record is sent");
+	log_filter(op);
+}
+
+void operate_tick(struct operate *op, const struct input *in, struct queue *q, struct sender *snd)
+{
+	if (op->interval == 0 || mono() - op->prev.mono < op->interval * op->unit)
+		return;
+	collect(op, in, q, snd, &op->now);
+	stats_delta(&op->now, &op->prev, &op->delta);
+	op->prev = op->now;
+	buf_reset(&op->text);
+	if (report_line(&op->delta, &op->text) == 0)
+		log_msg("ZRA0601I", "%s", (const char *)op->text.data);
+}
+
+int operate_dump(struct operate *op, const struct input *in, struct queue *q, struct sender *snd)
+{
+	struct report_info info = {.program = op->program,
+	                           .ident = op->ident,
+	                           .config_path = op->config_path,
+	                           .pid = (long)getpid(),
+	                           .written = time(NULL),
+	                           .uptime_seconds = mono() - op->started};
+	char path[CONFIG_PATH_MAX + 64], err[CONFIG_PATH_MAX + 128];
+
+	collect(op, in, q, snd, &op->now);
+	report_state_path(op->cfg, op->config_path, path, sizeof(path));
+	buf_reset(&op->text);
+	if (report_state(&op->now, op->cfg, &info, &op->text) != 0) {
+		log_msg("ZRA0603E", "cannot write the state file %s: out of memory", path);
+		return -1;
+	}
+	if (report_write_file(path, op->text.data, op->text.len, err, sizeof(err)) != 0) {
+		log_msg("ZRA0603E",
+		        "%s; the state file was not written. Check that the directory exists and "
+		        "is writable by root, or set state_file",
+		        err);
+		return -1;
+	}
+	log_msg("ZRA0602I", "state written to %s", path);
+	return 0;
+}

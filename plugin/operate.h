@@ -1,0 +1,48 @@
+/* operate.h - the operator's view of a running instance: the periodic
+ * activity report to syslog, the state file on SIGUSR1, and the counters
+ * (stats.h) behind both.
+ *
+ * main calls operate_tick() on the reader's one-second tick and
+ * operate_dump() when SIGUSR1 arrived; both take their figures from the
+ * input, the queue, the sender and this module's stats, in the reader
+ * thread. The schedule: a report every report_interval minutes after
+ * start (or after the reload that changed the interval), each one covering
+ * the figures since the previous report.
+ *
+ * Test hook: when the environment variable ZR_REPORT_UNIT_SECONDS is set
+ * to 1 at start, report_interval counts seconds instead of minutes, so
+ * tests need not wait minutes. Nothing else reads it.
+ *
+ * Owner: main (the reader thread). c (main's configuration) must stay at
+ * the same address while op lives; it is read at every call. */
+#ifndef ZR_OPERATE_H
+#define ZR_OPERATE_H
+
+#include "config.h"
+#include "input.h"
+#include "queue.h"
+#include "sender.h"
+#include "stats.h"
+
+struct operate;
+
+/* ident: the syslog ident (kept by the caller); program: name and version.
+ * Logs the record filter in effect. NULL on ENOMEM. */
+struct operate *operate_new(const char *program, const char *ident, const char *config_path,
+                            const struct config *c);
+void operate_free(struct operate *op);
+
+/* The counters the sender and the filter add to. */
+struct stats *operate_stats(struct operate *op);
+
+/* After a successful reload: restart the schedule when report_interval
+ * changed, log the record filter when it changed. */
+void operate_reload(struct operate *op);
+
+/* The reader's tick: log the activity report when one is due. */
+void operate_tick(struct operate *op, const struct input *in, struct queue *q, struct sender *snd);
+
+/* Write the state file. 0, or -1 (logged). */
+int operate_dump(struct operate *op, const struct input *in, struct queue *q, struct sender *snd);
+
+#endif
