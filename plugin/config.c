@@ -176,7 +176,8 @@ struct report {
 static void problem(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(struct report *r, const char *fmt, ...)
 {
-	char msg[CONFIG_MSG_MAX];
+	char msg[CONFIG_MSG_MAX], safe[CONFIG_MSG_MAX];
+	size_t o = 0;
 	va_list ap;
 
 	r->count++;
@@ -185,7 +186,19 @@ static void problem(struct report *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	r->err(r->arg, msg);
+	/* Messages go to syslog and a terminal: a byte of the file that a
+	 * helper quoted as is (a control character, an escape sequence) is
+	 * written \xHH here, whoever built the message. */
+	for (const char *p = msg; *p && o + 5 < sizeof(safe); p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch >= 0x20 && ch < 0x7f)
+			safe[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(safe + o, sizeof(safe) - o, "\\x%02X", ch);
+	}
+	safe[o] = '\0';
+	r->err(r->arg, safe);
 }
 
 void config_defaults(struct config *c)

@@ -529,6 +529,35 @@ START_TEST(directory_and_fifo_refused)
 }
 END_TEST
 
+/* No message carries a raw byte of the file that is not printable ASCII:
+ * the messages go to syslog and terminals. Found by tests/fuzz/fuzz_config:
+ * send_types quoted a bad type name as is (here ESC [31m, VT, 0xFF). */
+START_TEST(messages_escape_file_bytes)
+{
+	static const char *const bad[] = {
+	        "send_types = Ser\x1b[31m\x0b\xff\n",
+	        "skip_types = SYSCALL,\x1b]0;x\x07\n",
+	        "class = \x1b[2J\n",
+	        "w\x1bndow = 1\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[256];
+		struct config c;
+		struct msgs ms;
+		snprintf(text, sizeof(text), REQ "%s", bad[i]);
+		ck_assert_int_ge(parse(text, &c, &ms), 1);
+		for (int m = 0; m < ms.n && m < MAX_MSGS; m++)
+			for (const char *p = ms.m[m]; *p; p++)
+				ck_assert_msg((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f,
+				              "config %zu: raw byte 0x%02X in: %s", i,
+				              (unsigned char)*p, ms.m[m]);
+		ck_assert_msg(has_msg(&ms, "\\x1B"), "config %zu: ESC not shown as \\x1B", i);
+		if (i == 0)
+			ck_assert_msg(has_msg(&ms, "'Ser\\x1B[31m\\x0B\\xFF'"), "%s", ms.m[0]);
+	}
+}
+END_TEST
+
 START_TEST(missing_file_named)
 {
 	char path[160];
@@ -672,6 +701,7 @@ static Suite *config_suite(void)
 	tcase_add_test(t, map_opts_filled);
 	tcase_add_test(t, shipped_sample_valid);
 	tcase_add_test(t, shipped_sample_documents_defaults);
+	tcase_add_test(t, messages_escape_file_bytes);
 	suite_add_tcase(s, t);
 
 	tcase_add_checked_fixture(f, tmp_setup, tmp_teardown);
