@@ -17,6 +17,7 @@
 #include "sender.h"
 #include "session.h"
 #include "spool.h"
+#include "stats.h"
 
 #define CONNECT_BACKOFF_MIN 1.0
 #define CONNECT_BACKOFF_MAX 60.0
@@ -72,6 +73,7 @@ struct sender {
 	struct config cfg;
 	struct queue *q;
 	struct set_aside *sa; /* NULL: refused items are only logged and counted */
+	struct stats *stats;  /* operator counters (stats.h); NULL: none */
 	struct session *sess;
 	struct deque pending;
 	double linger_from; /* when the oldest pending item was taken; 0 = send at once */
@@ -337,6 +339,7 @@ static enum verdict judge(struct sender *s, const struct qevent *ev, const struc
 
 	if (!o)
 		return it->attempts + 1u < s->cfg.retry_limit ? V_RETRY : V_DROPPED;
+	stats_outcome(s->stats, o->major, qitem_resource(ev, it));
 	switch (o->major) {
 	case ICTX_SUCCESS:
 		count_settled(s, SETTLED_SUCCESS);
@@ -558,6 +561,7 @@ static void try_connect(struct sender *s, double now)
 		log_msg("ZRA0301I", "connected to %s and bound as racfid=%s,cn=ictx",
 		        session_peer(s->sess), s->cfg.user);
 		count_add(s, &s->st.connects, 1);
+		stats_server(s->stats, session_peer(s->sess));
 		s->connect_wait = 0;
 		s->send_at = 0;
 		set_state(s, true, false);
@@ -1081,6 +1085,11 @@ void sender_stop(struct sender *s, unsigned seconds)
 	session_close(s->sess);
 	abandon(s);
 	set_state(s, false, false);
+}
+
+void sender_set_stats(struct sender *s, struct stats *st)
+{
+	s->stats = st;
 }
 
 void sender_set_aside(struct sender *s, struct set_aside *sa)

@@ -94,6 +94,11 @@ struct sender *sender_new(const struct config *c, struct queue *q);
  * sender_free). Before sender_start. */
 struct set_aside;
 void sender_set_aside(struct sender *s, struct set_aside *sa);
+/* Count every per-item outcome (by MajorCode and resource) and the server
+ * connected to in st (stats.h; kept by the caller until sender_free).
+ * Before sender_start. */
+struct stats;
+void sender_set_stats(struct sender *s, struct stats *st);
 
 /* Start the thread (all signals blocked in it). 0 or an errno value. */
 int sender_start(struct sender *s);
