@@ -41,10 +41,13 @@
 #include "mapper.h"
 #include "queue.h"
 #include "sender.h"
+#include "spool.h"
 
 #define PROG        "audispd-zos-remote"
 #define READ_CHUNK  ((size_t)64 * 1024)
 #define AGE_SECONDS 1.0
+#define SPOOL_BASE  "/var/spool/audit/zos-remote"
+#define STALL_POLL  0.1 /* seconds between retries while reading is suspended */
 
 struct options {
 	bool to_stderr;
@@ -72,6 +75,19 @@ struct plugin {
 	uint64_t empty_events;   /* events that made no item (EOE only) */
 	uint64_t failed_events;  /* events that could not be mapped or encoded */
 	uint64_t drops_reported; /* queue drops already logged */
+	/* Durability. */
+	char spool_dir[CONFIG_PATH_MAX];
+	char set_aside_file[CONFIG_PATH_MAX];
+	struct spool *sp;
+	struct set_aside *sa;
+	struct spool_recovery rec;
+	struct qevent *stalled, *stalled_tail; /* events waiting for room (suspend) */
+	uint64_t nstalled;
+	uint64_t stalled_lost;     /* still waiting at exit: not spooled, lost */
+	uint64_t full_reported;    /* keep_oldest drops already logged */
+	uint64_t discard_reported; /* keep_newest discards already logged */
+	uint64_t errors_reported;  /* spool write errors already logged */
+	bool suspended;            /* not reading auditd: the spool is full */
 };
 
 /* Set by the signal handlers, read by the loop (signals only arrive
@@ -259,8 +275,52 @@ static void hand_on(struct item_list *l, void *arg)
 		            strerror(errno));
 		return;
 	}
-	if (queue_push(p->q, e))
+	if (p->stalled) {
+		/* Reading is suspended: keep the order behind what waits. */
+		e->next = NULL;
+		p->stalled_tail->next = e;
+		p->stalled_tail = e;
+		p->nstalled++;
+		return;
+	}
+	switch (queue_append(p->q, e)) {
+	case QUEUE_TAKEN:
 		p->items_queued += n;
+		break;
+	case QUEUE_DROPPED:
+		break;
+	case QUEUE_SUSPENDED:
+		e->next = NULL;
+		p->stalled = p->stalled_tail = e;
+		p->nstalled = 1;
+		break;
+	}
+}
+
+/* Retry the events that waited for room, oldest first. true when none
+ * waits any more. */
+static bool retry_stalled(struct plugin *p)
+{
+	while (p->stalled) {
+		struct qevent *e = p->stalled;
+		struct qevent *next = e->next;
+		size_t n = e->nitems;
+		enum queue_put put;
+
+		e->next = NULL;
+		put = queue_append(p->q, e);
+		if (put == QUEUE_SUSPENDED) {
+			e->next = next;
+			return false;
+		}
+		if (put == QUEUE_TAKEN)
+			p->items_queued += n;
+		p->stalled = next;
+		if (!next)
+			p->stalled_tail = NULL;
+		p->nstalled--;
+	}
+	return true;
 }
 
 /* libauparse 3.0.9 may deliver one Linux event in several callbacks, even
@@ -291,6 +351,107 @@ static void flush_events(struct plugin *p)
 {
 	input_flush(p->in);
 	assemble_flush(&p->asm_);
+}
+
+/* ---- the spool ---- */
+
+static enum spool_sync spool_sync_of(enum config_spool_sync s)
+{
+	return s == CONFIG_SPOOL_SYNC_NONE     ? SPOOL_SYNC_NONE
+	       : s == CONFIG_SPOOL_SYNC_RECORD ? SPOOL_SYNC_RECORD
+	                                       : SPOOL_SYNC_BATCH;
+}
+
+static enum queue_full_action full_action_of(enum config_spool_full f)
+{
+	return f == CONFIG_SPOOL_KEEP_NEWEST ? QUEUE_KEEP_NEWEST
+	       : f == CONFIG_SPOOL_SUSPEND   ? QUEUE_SUSPEND
+	                                     : QUEUE_KEEP_OLDEST;
+}
+
+static const char *const sync_names[] = {"none", "batch", "record"};
+static const char *const full_names[] = {"keep_oldest", "keep_newest", "suspend"};
+
+/* One spool per instance: NAME.conf spools under SPOOL_BASE/NAME. */
+static void spool_paths(const struct plugin *p, const struct config *c, char *dir, size_t dirlen,
+                        char *sa, size_t salen)
+{
+	const char *base = strrchr(p->opt.config_path, '/');
+	size_t n;
+
+	base = base ? base + 1 : p->opt.config_path;
+	n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".conf") == 0)
+		n -= 5;
+	if (c->spool_dir[0])
+		snprintf(dir, dirlen, "%s", c->spool_dir);
+	else
+		snprintf(dir, dirlen, "%s/%.*s", SPOOL_BASE, (int)n, base);
+	if (c->set_aside_file[0])
+		snprintf(sa, salen, "%s", c->set_aside_file);
+	else
+		snprintf(sa, salen, "%s/set-aside", dir);
+}
+
+/* Size cap, sync policy and full action take effect at once (SIGHUP);
+ * the places on disk only at the next start. */
+static void apply_spool_settings(struct plugin *p)
+{
+	char dir[CONFIG_PATH_MAX], sa[CONFIG_PATH_MAX];
+
+	spool_set_limits(p->sp, (uint64_t)p->cfg.spool_max_size << 20,
+	                 spool_sync_of(p->cfg.spool_sync));
+	queue_set_full_action(p->q, full_action_of(p->cfg.spool_full_action));
+	spool_paths(p, &p->cfg, dir, sizeof(dir), sa, sizeof(sa));
+	if (strcmp(dir, p->spool_dir) != 0 || strcmp(sa, p->set_aside_file) != 0)
+		log_msg("ZRA0013W",
+		        "spool_dir or set_aside_file changed to %s, %s: they take effect at the "
+		        "next start; %s and %s stay in use",
+		        dir, sa, p->spool_dir, p->set_aside_file);
+}
+
+static void log_recovery(const struct plugin *p)
+{
+	const struct spool_recovery *r = &p->rec;
+
+	if (r->skipped_bytes)
+		log_msg("ZRA0016W",
+		        "spool %s: damaged data skipped in %" PRIu64 " place(s), %" PRIu64
+		        " bytes in all (a crash during a write, or the disk); first: %s. "
+		        "Everything before the damage is delivered",
+		        p->spool_dir, r->damaged_entries, r->skipped_bytes, r->first_damage);
+	if (r->events)
+		log_msg("ZRA0014I",
+		        "spool %s: %" PRIu64 " events (%" PRIu64 " items) from an earlier run "
+		        "are delivered first, oldest first; those already sent before a crash "
+		        "are sent again (at least once)",
+		        p->spool_dir, r->events, r->items);
+}
+
+static int open_spool(struct plugin *p)
+{
+	struct spool_opts o = {.max_bytes = (uint64_t)p->cfg.spool_max_size << 20,
+	                       .sync = spool_sync_of(p->cfg.spool_sync)};
+	char err[768];
+
+	spool_paths(p, &p->cfg, p->spool_dir, sizeof(p->spool_dir), p->set_aside_file,
+	            sizeof(p->set_aside_file));
+	o.dir = p->spool_dir;
+	p->sp = spool_open(&o, &p->rec, err, sizeof(err));
+	if (!p->sp) {
+		log_msg("ZRA0015E", "cannot start: %s", err);
+		return -1;
+	}
+	p->sa = set_aside_open(p->set_aside_file, err, sizeof(err));
+	if (!p->sa) {
+		log_msg("ZRA0015E", "cannot start: %s", err);
+		return -1;
+	}
+	/* Tags must stay unique among items in flight: go on above the
+	 * newest one the spool holds. */
+	p->tag = p->rec.last_tag;
+	log_recovery(p);
+	return 0;
 }
 
 /* ---- reload (SIGHUP) ---- */
@@ -332,6 +493,7 @@ static void reload(struct plugin *p)
 	config_wipe(&nc);
 	apply_map_opts(p);
 	queue_set_limit(p->q, p->cfg.q_depth);
+	apply_spool_settings(p);
 	log_set_interval(p->cfg.log_interval);
 	log_reset();
 	sender_reload(p->snd, &p->cfg);
@@ -343,11 +505,46 @@ static void reload(struct plugin *p)
 
 /* ---- periodic work ---- */
 
+/* Spool full and spool errors: once per interval each, with the counts. */
+static void report_spool(struct plugin *p, const struct queue_stats *qs)
+{
+	struct spool_stats ss;
+
+	spool_stats(p->sp, &ss);
+	if (qs->full_dropped > p->full_reported &&
+	    log_limited("spool-full-oldest", "ZRA0502W",
+	                "spool %s full (%" PRIu64 " of %" PRIu64 " MiB, or the file system "
+	                "is full): spool_full_action keep_oldest dropped %" PRIu64
+	                " new audit events since the last report, %" PRIu64 " (%" PRIu64
+	                " items) in all",
+	                p->spool_dir, ss.bytes >> 20, ss.max_bytes >> 20,
+	                qs->full_dropped - p->full_reported, qs->full_dropped,
+	                qs->full_dropped_items))
+		p->full_reported = qs->full_dropped;
+	if (qs->discarded > p->discard_reported &&
+	    log_limited("spool-full-newest", "ZRA0503W",
+	                "spool %s full (%" PRIu64 " of %" PRIu64 " MiB, or the file system "
+	                "is full): spool_full_action keep_newest discarded %" PRIu64
+	                " of the oldest unsent audit events since the last report, %" PRIu64
+	                " (%" PRIu64 " items) in all",
+	                p->spool_dir, ss.bytes >> 20, ss.max_bytes >> 20,
+	                qs->discarded - p->discard_reported, qs->discarded, qs->discarded_items))
+		p->discard_reported = qs->discarded;
+	if (qs->spool_errors > p->errors_reported &&
+	    log_limited("spool-error", "ZRA0506E",
+	                "cannot write the spool: %s; %" PRIu64 " events could not be spooled "
+	                "(%" PRIu64 " kept in memory only, the rest dropped and counted)",
+	                spool_error(p->sp), qs->spool_errors, qs->unspooled))
+		p->errors_reported = qs->spool_errors;
+}
+
 static void report_drops(struct plugin *p)
 {
 	struct queue_stats qs;
 
 	queue_stats(p->q, &qs);
+	if (p->sp)
+		report_spool(p, &qs);
 	if (qs.dropped <= p->drops_reported)
 		return;
 	if (log_limited("queue-full", "ZRA0501W",
@@ -390,6 +587,26 @@ static bool read_input(struct plugin *p, char *buf)
 	return false;
 }
 
+/* Say when reading stops for a full spool and when it goes on. */
+static void note_suspension(struct plugin *p, bool room)
+{
+	struct queue_stats qs;
+
+	if (room == !p->suspended)
+		return;
+	p->suspended = !room;
+	queue_stats(p->q, &qs);
+	if (p->suspended)
+		log_msg("ZRA0504W",
+		        "spool %s full: spool_full_action suspend stops reading from auditd "
+		        "until the server settles events and frees space; auditd's queue fills "
+		        "and its overflow_action applies (%" PRIu64 " suspensions so far)",
+		        p->spool_dir, qs.suspended);
+	else
+		log_msg("ZRA0505I", "spool %s has room again: reading from auditd resumes",
+		        p->spool_dir);
+}
+
 /* Read until end of input, SIGTERM from auditd or SIGINT. */
 static void run(struct plugin *p, const sigset_t *waitmask)
 {
@@ -398,8 +615,11 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 	const char *why = "end of input";
 
 	for (;;) {
-		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-		struct timespec ts = {.tv_sec = 1};
+		/* While the spool is full (suspend), stdin is not read: auditd's
+		 * queue takes the back-pressure and its overflow_action decides. */
+		struct pollfd pfd = {.fd = p->stalled ? -1 : STDIN_FILENO, .events = POLLIN};
+		struct timespec ts = {.tv_sec = p->stalled ? 0 : 1,
+		                      .tv_nsec = p->stalled ? (long)(STALL_POLL * 1e9) : 0};
 		int rc = ppoll(&pfd, 1, &ts, waitmask);
 		double now;
 
@@ -410,17 +630,24 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		}
 		if (rc > 0 && pfd.revents && !read_input(p, buf))
 			break;
+		/* The batch of spool_sync = batch: what one read() brought. */
+		queue_sync(p->q);
+		if (p->stalled || p->suspended)
+			note_suspension(p, retry_stalled(p));
 		now = now_mono();
 		if (now - last_tick >= AGE_SECONDS) {
 			/* The last event of a quiet period goes out within about a second. */
 			input_age(p->in);
 			assemble_flush(&p->asm_);
+			queue_sync(p->q);
 			report_drops(p);
 			last_tick = now;
 		}
 	}
-	log_msg("ZRA0011I", "%s: delivering what is queued for at most %u s", why,
-	        p->cfg.drain_timeout);
+	log_msg("ZRA0011I",
+	        "%s: delivering what is queued for at most %u s; the rest stays in the "
+	        "spool %s for the next start",
+	        why, p->cfg.drain_timeout, p->spool_dir);
 }
 
 /* ---- start and stop ---- */
@@ -430,8 +657,10 @@ static void drop_capabilities(void)
 	/* The RACF password lives in this process: no core dump may carry it,
 	 * and no unprivileged process may attach to read it. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-		log_msg("ZRA0013W", "cannot disable core dumps (%s); a crash dump could hold the "
-		                    "password", strerror(errno));
+		log_msg("ZRA0013W",
+		        "cannot disable core dumps (%s); a crash dump could hold the "
+		        "password",
+		        strerror(errno));
 #ifdef HAVE_LIBCAP_NG
 	/* Nothing here needs a capability: the config is read as its owner,
 	 * the network needs none. */
@@ -478,16 +707,26 @@ static void log_summary(struct plugin *p)
 	for (int i = 0; i < SETTLED_N; i++)
 		off += (size_t)snprintf(settled + off, sizeof(settled) - off, " %s=%" PRIu64,
 		                        sender_settled_name(i), ss.settled[i]);
-	off = (size_t)snprintf(dropped, sizeof(dropped), " queue_full=%" PRIu64, qs.dropped_items);
+	off = (size_t)snprintf(dropped, sizeof(dropped), " not_spooled=%" PRIu64, qs.dropped_items);
 	for (int i = 0; i < DROPPED_N; i++)
 		off += (size_t)snprintf(dropped + off, sizeof(dropped) - off, " %s=%" PRIu64,
 		                        sender_dropped_name(i), ss.dropped[i]);
 	log_msg("ZRA0002I",
 	        "exiting: %" PRIu64 " records read, %" PRIu64 " events, %" PRIu64 " items queued, "
-	        "%" PRIu64 " requests with %" PRIu64 " items sent; settled:%s; dropped items:%s; "
-	        "undelivered at exit: %" PRIu64 " items",
-	        is->records, p->events, p->items_queued, ss.requests, ss.items_sent, settled,
-	        dropped, ss.undelivered + left_items);
+	        "%" PRIu64 " requests with %" PRIu64 " items sent (%" PRIu64 " resent); "
+	        "settled:%s; set aside or dropped items:%s; undelivered at exit: %" PRIu64
+	        " items and %" PRIu64 " events not yet read back, kept in the spool",
+	        is->records, p->events, p->items_queued, ss.requests, ss.items_sent, ss.resent,
+	        settled, dropped, ss.undelivered + left_items, qs.backlog);
+	log_msg("ZRA0018I",
+	        "spool %s: recovered at start %" PRIu64 " events (%" PRIu64 " items, sent "
+	        "again: at least once), %" PRIu64 " damaged bytes skipped; full: %" PRIu64
+	        " items dropped (keep_oldest), %" PRIu64 " discarded (keep_newest), %" PRIu64
+	        " suspensions, %" PRIu64 " events lost while suspended at exit; %" PRIu64
+	        " write errors; %" PRIu64 " items set aside in %s",
+	        p->spool_dir, p->rec.events, p->rec.items, p->rec.skipped_bytes,
+	        qs.full_dropped_items, qs.discarded_items, qs.suspended, p->stalled_lost,
+	        qs.spool_errors, ss.set_aside, p->set_aside_file);
 }
 
 static int start(struct plugin *p)
@@ -505,13 +744,19 @@ static int start(struct plugin *p)
 		log_msg("ZRA0012E", "cannot start: out of memory");
 		return -1;
 	}
+	if (open_spool(p) != 0)
+		return -1;
+	queue_attach_spool(p->q, p->sp, full_action_of(p->cfg.spool_full_action));
+	sender_set_aside(p->snd, p->sa);
 	log_msg("ZRA0001I",
 	        "%s %s started: config %s, server %s, port %u, user %s, format %s, q_depth %u, "
-	        "window %u, batch %u items/%u bytes, linger %u ms",
+	        "window %u, batch %u items/%u bytes, linger %u ms, spool %s (%u MiB, sync %s, "
+	        "when full %s)",
 	        PROG, PACKAGE_VERSION, p->opt.config_path, p->cfg.server,
 	        p->cfg.port ? p->cfg.port : 389, p->cfg.user, format_name(p->cfg.format),
 	        p->cfg.q_depth, p->cfg.window, p->cfg.batch_items, p->cfg.batch_bytes,
-	        p->cfg.linger_ms);
+	        p->cfg.linger_ms, p->spool_dir, p->cfg.spool_max_size,
+	        sync_names[p->cfg.spool_sync], full_names[p->cfg.spool_full_action]);
 	if (sender_start(p->snd) != 0) {
 		log_msg("ZRA0012E", "cannot start the sender thread: %s", strerror(errno));
 		return -1;
@@ -519,11 +764,34 @@ static int start(struct plugin *p)
 	return 0;
 }
 
+/* Events still waiting for room at exit: one last try, then they are
+ * lost (counted and said). */
+static void settle_stalled(struct plugin *p)
+{
+	if (!p->stalled || retry_stalled(p))
+		return;
+	p->stalled_lost = p->nstalled;
+	log_msg("ZRA0017W",
+	        "exiting while the spool %s is full: %" PRIu64 " audit events read from auditd "
+	        "could not be spooled and are lost",
+	        p->spool_dir, p->nstalled);
+	while (p->stalled) {
+		struct qevent *next = p->stalled->next;
+
+		qevent_free(p->stalled);
+		p->stalled = next;
+	}
+	p->stalled_tail = NULL;
+}
+
 static void finish(struct plugin *p)
 {
 	if (p->snd)
 		sender_free(p->snd);
 	queue_free(p->q);
+	/* After the sender: it settles into the spool and sets items aside. */
+	spool_close(p->sp);
+	set_aside_close(p->sa);
 	input_free(p->in);
 	assemble_free(&p->asm_);
 	buf_free(&p->scratch);
@@ -570,6 +838,8 @@ int main(int argc, char **argv)
 	} else {
 		run(&p, &waitmask);
 		flush_events(&p);
+		settle_stalled(&p);
+		queue_sync(p.q);
 		queue_close(p.q);
 		sender_stop(p.snd, p.cfg.drain_timeout);
 		log_summary(&p);

@@ -705,11 +705,14 @@ void spool_close(struct spool *sp)
 	}
 	for (size_t i = 0; i < sp->nseg; i++)
 		close(sp->seg[i].fd);
-	/* An empty active segment is of no use to the next start. */
-	if (sp->nseg && sp->seg[sp->nseg - 1].bytes == 0) {
+	/* Segments with nothing unsettled (or nothing at all) are of no use
+	 * to the next start. */
+	for (size_t i = 0; i < sp->nseg && sp->dirfd >= 0; i++) {
 		char name[64];
 
-		seg_name(name, sizeof(name), sp->seg[sp->nseg - 1].no);
+		if (sp->seg[i].bytes && sp->seg[i].end_seq > sp->head)
+			continue;
+		seg_name(name, sizeof(name), sp->seg[i].no);
 		unlinkat(sp->dirfd, name, 0);
 	}
 	if (sp->dirfd >= 0)
