@@ -428,6 +428,9 @@ char *zr_config_write(const char *dir, const char *name, int port, const char *e
 	}
 	if (!extra_has_key(extra, "port"))
 		fprintf(f, "port = %d\n", port);
+	/* Each test's own spool, never the shared /var/spool/audit default. */
+	if (!extra_has_key(extra, "spool_dir"))
+		fprintf(f, "spool_dir = %s/spool-%s\n", dir, name);
 	if (extra)
 		fputs(extra, f);
 	fclose(f);

@@ -72,7 +72,8 @@ void zr_sim_free(struct zr_sim *s);
 /* ---- the plugin ---- */
 
 /* Write dir/name (mode 0600): server 127.0.0.1, the port, user ZOSAUDIT,
- * password zossecret, timeout 5, drain_timeout 5, linger_ms 20, then extra
+ * password zossecret, timeout 5, drain_timeout 5, linger_ms 20, spool_dir
+ * dir/spool-NAME (a spool of its own per config), then extra
  * (`key = value` lines, which replace a default key of the same name).
  * Returns the path (caller frees). */
 char *zr_config_write(const char *dir, const char *name, int port, const char *extra);
