@@ -120,7 +120,7 @@ int report_line(const struct stats_snap *d, struct buf *out)
 	add(&o,
 	    " set_aside=%" PRIu64 " dropped=%" PRIu64 " retries=%" PRIu64 " connects=%" PRIu64
 	    " disconnects=%" PRIu64 " server=%s connected=%s queue=%zu/%zu cpu=%.2f",
-	    d->set_aside, stats_dropped_items(d), d->snd.resent, d->snd.connects,
+	    d->snd.set_aside, stats_dropped_items(d), d->snd.resent, d->snd.connects,
 	    d->snd.connection_losses, d->server[0] ? d->server : "-", conn_state(&d->snd),
 	    d->q.held, d->q.limit, d->cpu);
 	return finish(&o);
@@ -165,11 +165,11 @@ static void add_delivery(struct out *o, const struct stats_snap *s)
 	add(o,
 	    "connected: %s\ncurrent_server: %s\nrequests: %" PRIu64 "\nitems_sent: %" PRIu64
 	    "\nresponses: %" PRIu64 "\nretries: %" PRIu64 "\nconnects: %" PRIu64
-	    "\ndisconnects: %" PRIu64 "\nitems_set_aside: %" PRIu64 "\nitems_dropped: %" PRIu64
-	    "\nitems_undelivered: %" PRIu64 "\n",
+	    "\ndisconnects: %" PRIu64 "\nitems_set_aside: %" PRIu64 "\nset_aside_errors: %" PRIu64
+	    "\nitems_dropped: %" PRIu64 "\nitems_undelivered: %" PRIu64 "\n",
 	    conn_state(&s->snd), s->server[0] ? s->server : "-", s->snd.requests, s->snd.items_sent,
 	    s->snd.responses, s->snd.resent, s->snd.connects, s->snd.connection_losses,
-	    s->set_aside, stats_dropped_items(s), s->snd.undelivered);
+	    s->snd.set_aside, s->snd.set_aside_errors, stats_dropped_items(s), s->snd.undelivered);
 	for (int i = 0; i < SETTLED_N; i++)
 		add(o, "settled.%s: %" PRIu64 "\n", sender_settled_name(i), s->snd.settled[i]);
 	add(o, "dropped.queue_full: %" PRIu64 "\n", s->q.dropped_items);

@@ -88,15 +88,6 @@ void stats_server(struct stats *st, const char *peer)
 	pthread_mutex_unlock(&st->lock);
 }
 
-void stats_set_aside(struct stats *st, uint64_t n)
-{
-	if (!st)
-		return;
-	pthread_mutex_lock(&st->lock);
-	st->own.set_aside += n;
-	pthread_mutex_unlock(&st->lock);
-}
-
 void stats_skipped(struct stats *st, int type)
 {
 	char tmp[32];
@@ -167,6 +158,8 @@ static void sender_delta(const struct sender_stats *now, const struct sender_sta
 	SUB(connects);
 	SUB(connection_losses);
 	SUB(undelivered);
+	SUB(set_aside);
+	SUB(set_aside_errors);
 	for (int i = 0; i < SETTLED_N; i++)
 		SUB(settled[i]);
 	for (int i = 0; i < DROPPED_N; i++)
@@ -190,7 +183,6 @@ static void counters_delta(const struct stats_snap *now, const struct stats_snap
 	SUB(q.dropped_items);
 	SUB(q.released);
 	SUB(skipped_total);
-	SUB(set_aside);
 	for (int i = 0; i <= STATS_MAJOR_MAX; i++)
 		SUB(major[i]);
 	sender_delta(&now->snd, &prev->snd, &out->snd);

@@ -10,7 +10,6 @@
  *   outcomes by MajorCode      sender thread   stats_outcome
  *   NOTREQ / UNDETERMINED      sender thread   stats_outcome (per resource)
  *   current server             sender thread   stats_server
- *   items set aside            sender thread   stats_set_aside
  *   skipped records by type    reader thread   stats_skipped (filter)
  *
  * stats_collect() takes one consistent copy of these plus the other
@@ -57,7 +56,6 @@ struct stats_snap {
 	uint64_t major[STATS_MAJOR_MAX + 1]; /* [STATS_MAJOR_MAX]: any other code */
 	struct stats_table notreq, undetermined, skipped;
 	uint64_t skipped_total;
-	uint64_t set_aside;
 	char server[STATS_SERVER_LEN]; /* "host:port" last connected to, "" never */
 };
 
@@ -73,8 +71,6 @@ void stats_reset(struct stats *st);
 void stats_outcome(struct stats *st, int major, const char *resource);
 /* The sender is connected to peer ("host:port"). */
 void stats_server(struct stats *st, const char *peer);
-/* n items were set aside (written to the rejected-items file). */
-void stats_set_aside(struct stats *st, uint64_t n);
 /* The reader's filter skipped a record of this type. */
 void stats_skipped(struct stats *st, int type);
 

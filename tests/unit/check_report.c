@@ -36,7 +36,7 @@ static struct stats_snap *known_interval(void)
 		d->notreq.v[i].n = nn[i];
 	}
 	d->notreq.len = 4;
-	d->set_aside = 4;
+	d->snd.set_aside = 4;
 	d->q.dropped_items = 5;
 	d->snd.dropped[DROPPED_VAL_ERR] = 1;
 	d->snd.resent = 6;

@@ -119,14 +119,14 @@ START_TEST(collect_copies_module_stats)
 
 	snd.dropped[DROPPED_VAL_ERR] = 5;
 	stats_server(st, "zos.example.com:389");
-	stats_set_aside(st, 7);
+	snd.set_aside = 7;
 	stats_collect(st, &in, &q, &snd, &s);
 	ck_assert_uint_eq(s.in.records, 11);
 	ck_assert_uint_eq(s.q.held, 3);
 	ck_assert_uint_eq(s.snd.items_sent, 9);
 	ck_assert(s.snd.connected);
 	ck_assert_str_eq(s.server, "zos.example.com:389");
-	ck_assert_uint_eq(s.set_aside, 7);
+	ck_assert_uint_eq(s.snd.set_aside, 7);
 	ck_assert_uint_eq(stats_dropped_items(&s), 7);
 	ck_assert(s.mono > 0);
 	ck_assert(s.cpu >= 0);
@@ -187,7 +187,6 @@ START_TEST(null_stats_is_a_no_op)
 
 	stats_outcome(NULL, 0, "X");
 	stats_server(NULL, "x");
-	stats_set_aside(NULL, 1);
 	stats_skipped(NULL, 1300);
 	stats_reset(NULL);
 	stats_free(NULL);
