@@ -40,6 +40,7 @@
 #include "log.h"
 #include "mapper.h"
 #include "queue.h"
+#include "operate.h"
 #include "sender.h"
 #include "spool.h"
 
@@ -88,17 +89,20 @@ struct plugin {
 	uint64_t discard_reported; /* keep_newest discards already logged */
 	uint64_t errors_reported;  /* spool write errors already logged */
 	bool suspended;            /* not reading auditd: the spool is full */
+	struct operate *op;        /* activity report, state file (operate.h) */
 };
 
 /* Set by the signal handlers, read by the loop (signals only arrive
  * inside ppoll). */
-static volatile sig_atomic_t sig_term, sig_int, sig_hup, sig_foreign, sig_foreign_pid;
+static volatile sig_atomic_t sig_term, sig_int, sig_hup, sig_usr1, sig_foreign, sig_foreign_pid;
 
 static void on_signal(int sig, siginfo_t *si, void *uctx)
 {
 	(void)uctx;
 	if (sig == SIGHUP) {
 		sig_hup = 1;
+	} else if (sig == SIGUSR1) {
+		sig_usr1 = 1;
 	} else if (sig == SIGINT) {
 		sig_int = 1;
 	} else if (sig == SIGTERM) {
@@ -331,7 +335,10 @@ static void on_event(auparse_state_t *au, void *arg)
 {
 	struct plugin *p = arg;
 	uint64_t joined = p->asm_.parts_joined;
-	int n = assemble_event(&p->asm_, au, &p->mo);
+	int n;
+
+	filter_count(&p->cfg.filter, au, operate_stats(p->op)); /* the mapper skips them */
+	n = assemble_event(&p->asm_, au, &p->mo);
 
 	if (n < 0) {
 		p->failed_events++;
@@ -497,6 +504,7 @@ static void reload(struct plugin *p)
 	log_set_interval(p->cfg.log_interval);
 	log_reset();
 	sender_reload(p->snd, &p->cfg);
+	operate_reload(p->op);
 	config_warnings(&p->cfg, log_warning, NULL);
 	log_msg("ZRA0003I", "configuration %s reloaded: server %s, port %u, user %s, format %s",
 	        p->opt.config_path, p->cfg.server, p->cfg.port ? p->cfg.port : 389, p->cfg.user,
@@ -567,6 +575,10 @@ static void handle_signals(struct plugin *p)
 	if (sig_hup) {
 		sig_hup = 0;
 		reload(p);
+	}
+	if (sig_usr1) {
+		sig_usr1 = 0;
+		operate_dump(p->op, p->in, p->q, p->snd);
 	}
 }
 
@@ -641,6 +653,7 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 			assemble_flush(&p->asm_);
 			queue_sync(p->q);
 			report_drops(p);
+			operate_tick(p->op, p->in, p->q, p->snd);
 			last_tick = now;
 		}
 	}
@@ -681,15 +694,18 @@ static void setup_signals(sigset_t *waitmask)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, waitmask);
 	sigdelset(waitmask, SIGTERM);
 	sigdelset(waitmask, SIGINT);
 	sigdelset(waitmask, SIGHUP);
+	sigdelset(waitmask, SIGUSR1);
 }
 
 static void log_summary(struct plugin *p)
@@ -748,6 +764,12 @@ static int start(struct plugin *p)
 		return -1;
 	queue_attach_spool(p->q, p->sp, full_action_of(p->cfg.spool_full_action));
 	sender_set_aside(p->snd, p->sa);
+	p->op = operate_new(PROG " " PACKAGE_VERSION, p->ident, p->opt.config_path, &p->cfg);
+	if (!p->op) {
+		log_msg("ZRA0012E", "cannot start: out of memory");
+		return -1;
+	}
+	sender_set_stats(p->snd, operate_stats(p->op));
 	log_msg("ZRA0001I",
 	        "%s %s started: config %s, server %s, port %u, user %s, format %s, q_depth %u, "
 	        "window %u, batch %u items/%u bytes, linger %u ms, spool %s (%u MiB, sync %s, "
@@ -788,6 +810,7 @@ static void finish(struct plugin *p)
 {
 	if (p->snd)
 		sender_free(p->snd);
+	operate_free(p->op); /* after the sender: it counts into op's stats */
 	queue_free(p->q);
 	/* After the sender: it settles into the spool and sets items aside. */
 	spool_close(p->sp);
