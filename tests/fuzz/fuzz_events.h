@@ -8,6 +8,7 @@
 #ifndef ZR_FUZZ_EVENTS_H
 #define ZR_FUZZ_EVENTS_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,16 @@ static void fuzz_hand_on(struct fuzz_events *fe)
 	item_list_clear(&fe->items);
 }
 
+/* Every event input hands over can be mapped: only ENOMEM may fail (the
+ * plugin logs ZRA0008E and loses the event otherwise). */
+static void fuzz_map_failed(void)
+{
+	if (errno != ENOMEM) {
+		fprintf(stderr, "fuzz: broken promise: map_event failed: %s\n", strerror(errno));
+		abort();
+	}
+}
+
 /* The input callback: main.c's on_event without the queue. */
 static void fuzz_on_event(auparse_state_t *au, void *arg)
 {
@@ -95,11 +106,14 @@ static void fuzz_on_event(auparse_state_t *au, void *arg)
 			return;
 		if (n == -1) {
 			fe->held = 0;
+			fuzz_map_failed();
 			return;
 		}
 		fuzz_hand_on(fe);
 	}
 	n = map_event(au, &fe->mo, &fe->items);
+	if (n < 0)
+		fuzz_map_failed();
 	if (n > 0)
 		fe->held = 1;
 }
