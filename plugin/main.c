@@ -40,6 +40,7 @@
 #include "log.h"
 #include "mapper.h"
 #include "queue.h"
+#include "check.h"
 #include "operate.h"
 #include "sender.h"
 #include "spool.h"
@@ -826,8 +827,10 @@ static int check_only(const struct options *o)
 	struct config c;
 	int n = config_load(o->config_path, &c, print_problem, NULL);
 
-	if (n == 0)
+	if (n == 0) {
 		config_warnings(&c, print_warning, NULL);
+		n = check_extra(o->config_path, &c, print_problem, NULL);
+	}
 	config_wipe(&c);
 	if (n) {
 		fprintf(stderr, "%s: %d problem(s) in %s\n", PROG, n, o->config_path);
