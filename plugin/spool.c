@@ -887,6 +887,9 @@ static bool seek_seq(struct spool *sp, uint64_t want)
 
 int spool_read(struct spool *sp, uint64_t *seq, struct qevent **out)
 {
+	/* Below head everything is settled, though a segment may still hold it. */
+	if (*seq < sp->head)
+		*seq = sp->head;
 	for (;;) {
 		struct seg *s = sp->rseq == *seq ? seg_find(sp, sp->rseg_no) : NULL;
 		size_t plen;
