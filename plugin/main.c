@@ -40,7 +40,7 @@
 #include "log.h"
 #include "mapper.h"
 #include "queue.h"
-#include "check.h"
+#include "preflight.h"
 #include "operate.h"
 #include "sender.h"
 #include "spool.h"
@@ -829,7 +829,7 @@ static int check_only(const struct options *o)
 
 	if (n == 0) {
 		config_warnings(&c, print_warning, NULL);
-		n = check_extra(o->config_path, &c, print_problem, NULL);
+		n = preflight_check(o->config_path, &c, print_problem, NULL);
 	}
 	config_wipe(&c);
 	if (n) {

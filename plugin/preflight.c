@@ -1,8 +1,7 @@
-/* check.c - --check beyond syntax: names resolve, certificates and keys readable, directories
- * usable. */
+/* preflight.c - --check beyond syntax: names resolve, certificates readable, dirs usable. */
 #include <zr-autoconf.h> /* _GNU_SOURCE: memmem */
 
-#include "check.h"
+#include "preflight.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +31,7 @@ static void problem(struct ctx *x, const char *key, const char *fmt, ...)
 static void problem(struct ctx *x, const char *key, const char *fmt, ...)
 {
 	char msg[CHECK_MSG_MAX], where[64] = "";
-	unsigned line = check_key_line(x->path, key);
+	unsigned line = preflight_key_line(x->path, key);
 	size_t n;
 	va_list ap;
 
@@ -47,7 +46,7 @@ static void problem(struct ctx *x, const char *key, const char *fmt, ...)
 	x->err(x->arg, msg);
 }
 
-unsigned check_key_line(const char *path, const char *key)
+unsigned preflight_key_line(const char *path, const char *key)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
@@ -174,7 +173,7 @@ static void check_file_dir(struct ctx *x, const char *key, const char *file)
 	free(copy);
 }
 
-int check_extra(const char *path, const struct config *c, config_err_fn err, void *arg)
+int preflight_check(const char *path, const struct config *c, config_err_fn err, void *arg)
 {
 	struct ctx x = {.path = path, .err = err, .arg = arg};
 

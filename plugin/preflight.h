@@ -1,4 +1,4 @@
-/* check.h - `audispd-zos-remote --check`: what config_load cannot see
+/* preflight.h - `audispd-zos-remote --check`: what config_load cannot see
  * from the text alone. Run after config_load found no problem:
  *  - server: the name resolves (getaddrinfo), as the sender will need it;
  *  - tls_ca_file, tls_cert_file, tls_key_file: readable regular files
@@ -11,16 +11,16 @@
  * line is looked up in the file; a key left at its default has none).
  *
  * Owner: main (--check only; not used while running). */
-#ifndef ZR_CHECK_H
-#define ZR_CHECK_H
+#ifndef ZR_PREFLIGHT_H
+#define ZR_PREFLIGHT_H
 
 #include "config.h"
 
 /* Returns the number of problems reported through err. */
-int check_extra(const char *path, const struct config *c, config_err_fn err, void *arg);
+int preflight_check(const char *path, const struct config *c, config_err_fn err, void *arg);
 
 /* The line of path on which key is set (case-insensitive), 0 when it is
  * not set there or the file cannot be read. */
-unsigned check_key_line(const char *path, const char *key);
+unsigned preflight_key_line(const char *path, const char *key);
 
 #endif
