@@ -1,26 +1,57 @@
 /* session.c - one LDAP connection: connect, TLS, bind (simple or SASL EXTERNAL), send, receive. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <lber.h>
 #include <ldap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "config.h"
 #include "session.h"
 
 #define STARTTLS_OID "1.3.6.1.4.1.1466.20037"
 
+/* Ends a connect + TLS handshake that overruns its limit by shutting the
+ * socket down under libldap's feet (see session_open). */
+struct watchdog {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	struct timespec deadline; /* CLOCK_MONOTONIC */
+	int fd;                   /* the connection's socket once connected, else -1 */
+	bool done;                /* the guarded step is over */
+	bool fired;               /* the limit passed: the socket was shut down */
+};
+
 struct session {
-	LDAP *ld;       /* NULL when closed */
-	char peer[300]; /* "server:port" */
+	LDAP *ld;              /* NULL when closed */
+	char peer[300];        /* "server:port" */
+	struct ldap_conncb cb; /* learns the socket, makes it blocking */
+	double limit;          /* seconds for connect, StartTLS and the handshake */
+	struct watchdog wd;
+	bool tls_failed; /* the last open failed in the TLS layer: worth a diagnosis */
 };
 
 struct session *session_new(void)
 {
-	return calloc(1, sizeof(struct session));
+	struct session *s = calloc(1, sizeof(struct session));
+	pthread_condattr_t ca;
+
+	if (!s)
+		return NULL;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&s->wd.lock, NULL);
+	pthread_cond_init(&s->wd.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	return s;
 }
 
 void session_free(struct session *s)
@@ -28,6 +59,8 @@ void session_free(struct session *s)
 	if (!s)
 		return;
 	session_close(s);
+	pthread_mutex_destroy(&s->wd.lock);
+	pthread_cond_destroy(&s->wd.cond);
 	free(s);
 }
 
@@ -227,10 +260,92 @@ static int start_tls(struct session *s, double seconds, char *err, size_t errlen
 	if (code != LDAP_SUCCESS)
 		return code == LDAP_CONNECT_ERROR ? LDAP_OTHER : code;
 	rc = ldap_install_tls(s->ld);
-	if (rc != LDAP_SUCCESS)
+	if (rc != LDAP_SUCCESS) {
 		describe_tls(s->ld, rc, "TLS handshake after StartTLS failed", s->peer, err,
 		             errlen);
+		s->tls_failed = true;
+	}
 	return rc;
+}
+
+/* Called by libldap once the TCP connection is up, before any TLS
+ * handshake. libldap (GnuTLS on Debian) runs the handshake outside the
+ * network timeout, retrying at once on a non-blocking socket: a server that
+ * accepts and then says nothing would hold the sender forever and burn a
+ * CPU. So the socket is made blocking (the handshake sleeps in recv) and
+ * the watchdog learns it, to shut it down when the limit passes. A receive
+ * timeout also bounds a TLS record that stops half-way later on. */
+static int on_connect(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
+                      struct ldap_conncb *ctx)
+{
+	struct session *s = ctx->lc_arg;
+	struct timeval tv = tv_from_seconds(s->limit);
+	ber_socket_t fd = -1;
+	int fl;
+
+	(void)ld;
+	(void)srv;
+	(void)addr;
+	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0)
+		return 0;
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	pthread_mutex_lock(&s->wd.lock);
+	s->wd.fd = fd;
+	pthread_mutex_unlock(&s->wd.lock);
+	return 0;
+}
+
+static void *watchdog_run(void *arg)
+{
+	struct watchdog *w = arg;
+	int rc = 0;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&w->cond, &w->lock, &w->deadline);
+	if (!w->done && w->fd >= 0) {
+		/* recv() in the handshake returns 0: libldap reports a failure */
+		(void)shutdown(w->fd, SHUT_RDWR);
+		w->fired = true;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int watchdog_start(struct watchdog *w, double seconds)
+{
+	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+	w->deadline.tv_sec += (time_t)seconds;
+	w->deadline.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (w->deadline.tv_nsec >= 1000000000L) {
+		w->deadline.tv_sec++;
+		w->deadline.tv_nsec -= 1000000000L;
+	}
+	w->fd = -1;
+	w->done = false;
+	w->fired = false;
+	return pthread_create(&w->thread, NULL, watchdog_run, w);
+}
+
+/* Returns whether it fired. */
+static bool watchdog_stop(struct watchdog *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	return w->fired;
+}
+
+static void on_disconnect(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+	(void)ld;
+	(void)sb;
+	(void)ctx;
 }
 
 /* Wait for the bind's answer; the result code, or a negative libldap code. */
@@ -287,6 +402,19 @@ static bool bind_refused(int code)
 	       code == LDAP_STRONG_AUTH_REQUIRED || code == LDAP_CONFIDENTIALITY_REQUIRED;
 }
 
+/* With ldaps a refused TCP connection and a failed handshake give the same
+ * code; only the TLS layer leaves a diagnostic message. */
+static bool tls_said_something(LDAP *ld)
+{
+	char *diag = NULL;
+	bool said;
+
+	ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	said = diag && *diag;
+	ldap_memfree(diag);
+	return said;
+}
+
 /* Send the bind: simple with the password, or SASL EXTERNAL with no DN and
  * no credentials (the certificate is the credential). With ldaps the TCP
  * connect and the TLS handshake happen here, bounded by the network timeout. */
@@ -307,10 +435,290 @@ static int send_bind(struct session *s, const struct session_opts *o, int *msgid
 	}
 	if (rc == LDAP_SUCCESS)
 		return rc;
-	if (o->tls == SESSION_TLS_LDAPS && rc == LDAP_CONNECT_ERROR)
+	if (o->tls == SESSION_TLS_LDAPS && tls_said_something(s->ld)) {
 		describe_tls(s->ld, rc, "TLS connection failed", s->peer, err, errlen);
-	else
+		s->tls_failed = true;
+	} else {
 		describe(s->ld, rc, "cannot connect", s->peer, err, errlen);
+	}
+	return rc;
+}
+
+/* ---- why the server's certificate was refused ----
+ * libldap (GnuTLS on Debian) says only that verification failed. A second
+ * handshake without verification (no bind, nothing secret is sent) fetches
+ * the certificate, and its dates and names are compared here; what is left
+ * is an issuer we do not trust. */
+
+struct peer_cert {
+	char subject[200], issuer[200];
+	char names[200]; /* "DNS:a IP:b" */
+	time_t not_before, not_after;
+	bool has_names, name_ok;
+};
+
+static int two(const char *p)
+{
+	return p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9'
+	               ? (p[0] - '0') * 10 + (p[1] - '0')
+	               : -1000;
+}
+
+/* UTCTime (0x17) YYMMDDHHMMSSZ or GeneralizedTime (0x18) YYYYMMDDHHMMSSZ. */
+static time_t der_time(ber_tag_t tag, const struct berval *v)
+{
+	struct tm tm = {0};
+	const char *p = v->bv_val;
+	int year;
+
+	if (tag == 0x17 && v->bv_len >= 13) {
+		year = two(p);
+		year += year < 50 ? 2000 : 1900;
+		p += 2;
+	} else if (tag == 0x18 && v->bv_len >= 15) {
+		year = two(p) * 100 + two(p + 2);
+		p += 4;
+	} else {
+		return (time_t)-1;
+	}
+	tm.tm_year = year - 1900;
+	tm.tm_mon = two(p) - 1;
+	tm.tm_mday = two(p + 2);
+	tm.tm_hour = two(p + 4);
+	tm.tm_min = two(p + 6);
+	tm.tm_sec = two(p + 8);
+	return year < 1950 || tm.tm_mon < 0 || tm.tm_sec < 0 ? (time_t)-1 : timegm(&tm);
+}
+
+static void dn_string(struct berval *raw, char *out, size_t len)
+{
+	struct berval dn = {0};
+
+	if (ldap_X509dn2bv(raw, &dn, NULL, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && dn.bv_val)
+		snprintf(out, len, "%s", dn.bv_val);
+	else
+		snprintf(out, len, "?");
+	ber_memfree(dn.bv_val);
+}
+
+static bool host_matches(const char *pattern, size_t n, const char *host)
+{
+	const char *dot = strchr(host, '.');
+
+	if (n == strlen(host) && strncasecmp(pattern, host, n) == 0)
+		return true;
+	/* "*.example.com" covers exactly one label */
+	return n > 2 && pattern[0] == '*' && pattern[1] == '.' && dot && strlen(dot) == n - 1 &&
+	       strncasecmp(pattern + 1, dot, n - 1) == 0;
+}
+
+/* One GeneralName of subjectAltName: dNSName [2] or iPAddress [7]. */
+static void add_name(struct peer_cert *pc, ber_tag_t tag, const struct berval *v,
+                     const char *server)
+{
+	char ip[INET6_ADDRSTRLEN] = "", mine[16];
+	size_t used = strlen(pc->names);
+	int fam = v->bv_len == 4 ? AF_INET : AF_INET6;
+
+	if (tag == 0x82) {
+		snprintf(pc->names + used, sizeof(pc->names) - used, "%sDNS:%.*s", used ? " " : "",
+		         (int)v->bv_len, v->bv_val);
+		pc->name_ok = pc->name_ok || host_matches(v->bv_val, v->bv_len, server);
+	} else if (tag == 0x87 && (v->bv_len == 4 || v->bv_len == 16)) {
+		inet_ntop(fam, v->bv_val, ip, sizeof(ip));
+		snprintf(pc->names + used, sizeof(pc->names) - used, "%sIP:%s", used ? " " : "",
+		         ip);
+		pc->name_ok = pc->name_ok || (inet_pton(fam, server, mine) == 1 &&
+		                              memcmp(mine, v->bv_val, v->bv_len) == 0);
+	} else {
+		return;
+	}
+	pc->has_names = true;
+}
+
+/* The subjectAltName extension's value (a SEQUENCE OF GeneralName). */
+static void read_san(struct peer_cert *pc, struct berval *value, const char *server)
+{
+	BerElement *b = ber_init(value);
+	struct berval v;
+	ber_len_t len;
+	ber_tag_t tag;
+
+	if (b && ber_skip_tag(b, &len) == 0x30)
+		while ((tag = ber_skip_element(b, &v)) != LBER_DEFAULT)
+			add_name(pc, tag, &v, server);
+	if (b)
+		ber_free(b, 1);
+}
+
+/* extensions [3] EXPLICIT SEQUENCE OF Extension { OID, BOOLEAN?, OCTET STRING } */
+static void read_extensions(struct peer_cert *pc, struct berval *wrapped, const char *server)
+{
+	static const char san_oid[] = {0x55, 0x1d, 0x11}; /* 2.5.29.17 */
+	BerElement *b = ber_init(wrapped);
+	struct berval ext, oid, value;
+	ber_len_t len;
+
+	if (!b || ber_skip_tag(b, &len) != 0x30) {
+		if (b)
+			ber_free(b, 1);
+		return;
+	}
+	while (ber_skip_element(b, &ext) != LBER_DEFAULT) {
+		BerElement *e = ber_init(&ext);
+
+		if (e && ber_skip_element(e, &oid) == 0x06 && oid.bv_len == sizeof(san_oid) &&
+		    memcmp(oid.bv_val, san_oid, sizeof(san_oid)) == 0) {
+			if (ber_peek_tag(e, &len) == 0x01)
+				ber_skip_element(e, &value);
+			if (ber_skip_element(e, &value) == 0x04)
+				read_san(pc, &value, server);
+		}
+		if (e)
+			ber_free(e, 1);
+	}
+	ber_free(b, 1);
+}
+
+/* Certificate { tbsCertificate { [0] version?, serial, signature, issuer,
+ * validity { notBefore, notAfter }, subject, spki, ..., [3] extensions } } */
+static bool read_cert(struct berval *der, const char *server, struct peer_cert *pc)
+{
+	BerElement *b = ber_init(der);
+	struct berval v, issuer, subject;
+	ber_len_t len;
+	ber_tag_t tag;
+	bool ok = false;
+
+	memset(pc, 0, sizeof(*pc));
+	if (!b)
+		return false;
+	if (ber_skip_tag(b, &len) == 0x30 && ber_skip_tag(b, &len) == 0x30) {
+		if (ber_peek_tag(b, &len) == 0xa0)
+			ber_skip_element(b, &v);
+		ok = ber_skip_element(b, &v) != LBER_DEFAULT &&
+		     ber_skip_element(b, &v) != LBER_DEFAULT && ber_skip_raw(b, &issuer) == 0x30 &&
+		     ber_skip_tag(b, &len) == 0x30;
+		if (ok) {
+			tag = ber_skip_element(b, &v);
+			pc->not_before = der_time(tag, &v);
+			tag = ber_skip_element(b, &v);
+			pc->not_after = der_time(tag, &v);
+			ok = ber_skip_raw(b, &subject) == 0x30 &&
+			     ber_skip_element(b, &v) != LBER_DEFAULT;
+		}
+		while (ok && (tag = ber_skip_element(b, &v)) != LBER_DEFAULT && tag != 0x30)
+			if (tag == 0xa3)
+				read_extensions(pc, &v, server);
+		if (ok) {
+			dn_string(&issuer, pc->issuer, sizeof(pc->issuer));
+			dn_string(&subject, pc->subject, sizeof(pc->subject));
+		}
+	}
+	ber_free(b, 1);
+	return ok;
+}
+
+static void day(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	if (t == (time_t)-1 || !gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M UTC", &tm))
+		snprintf(out, len, "?");
+}
+
+/* The verdict on a certificate that did not verify. */
+static void cert_verdict(const struct peer_cert *pc, const struct session_opts *o, char *out,
+                         size_t len)
+{
+	time_t now = time(NULL);
+	char a[40], b[40];
+
+	day(pc->not_before, a, sizeof(a));
+	day(pc->not_after, b, sizeof(b));
+	if (pc->not_after != (time_t)-1 && now > pc->not_after)
+		snprintf(out, len,
+		         "the server's certificate (%s) expired on %s: renew it on the server",
+		         pc->subject, b);
+	else if (pc->not_before != (time_t)-1 && now < pc->not_before)
+		snprintf(out, len,
+		         "the server's certificate (%s) is not valid before %s: check the clocks",
+		         pc->subject, a);
+	else if (pc->has_names && !pc->name_ok)
+		snprintf(out, len,
+		         "the server's certificate is for %s, not for '%s': set 'server' to one of "
+		         "those names, or reissue the certificate",
+		         pc->names, o->server);
+	else
+		snprintf(out, len,
+		         "the server's certificate (%s) is issued by '%s', which is not a CA we "
+		         "trust: put that CA's certificate into tls_ca_file (%s)",
+		         pc->subject, pc->issuer,
+		         set(o->ca_file)  ? o->ca_file
+		         : set(o->ca_dir) ? "or tls_ca_dir"
+		                          : "none set: the system store was used");
+}
+
+/* Handshake again, verification off, and look at the certificate.
+ * Overwrites err with the verdict when there is one. */
+static void diagnose(struct session *s, const struct session_opts *o, double limit, char *err,
+                     size_t errlen)
+{
+	struct session_opts d = *o;
+	struct berval der = {0}; /* libldap fills it in: DER, freed with ber_memfree */
+	struct peer_cert pc;
+	char uri[300], scratch[512], why[600];
+	int rc;
+
+	d.no_verify = true;
+	session_close(s);
+	if (make_uri(&d, uri, sizeof(uri), s->peer, sizeof(s->peer)) != 0 ||
+	    ldap_initialize(&s->ld, uri) != LDAP_SUCCESS) {
+		s->ld = NULL;
+		return;
+	}
+	if (set_options(s->ld, limit) != 0 ||
+	    ldap_set_option(s->ld, LDAP_OPT_CONNECT_CB, &s->cb) != LDAP_OPT_SUCCESS ||
+	    set_tls_options(s->ld, &d) != NULL || watchdog_start(&s->wd, limit) != 0) {
+		session_close(s);
+		return;
+	}
+	rc = d.tls == SESSION_TLS_STARTTLS ? start_tls(s, limit, scratch, sizeof(scratch))
+	                                   : ldap_connect(s->ld);
+	watchdog_stop(&s->wd);
+	if (rc == LDAP_SUCCESS &&
+	    ldap_get_option(s->ld, LDAP_OPT_X_TLS_PEERCERT, &der) == LDAP_OPT_SUCCESS &&
+	    der.bv_val && read_cert(&der, o->server, &pc)) {
+		cert_verdict(&pc, o, why, sizeof(why));
+		snprintf(err, errlen, "%s: TLS certificate check failed: %s", s->peer, why);
+	} else if (rc != LDAP_SUCCESS) {
+		snprintf(err + strlen(err), errlen - strlen(err),
+		         " (a handshake without checking the server's certificate failed too: "
+		         "the server may refuse our client certificate, tls_min_version or "
+		         "tls_ciphers)");
+	}
+	ber_memfree(der.bv_val);
+	session_close(s);
+}
+
+/* Connect, StartTLS or ldaps handshake, send the bind. With TLS a
+ * watchdog bounds it all by limit (on_connect says why). */
+static int connect_and_bind(struct session *s, const struct session_opts *o, double limit,
+                            int *msgid, char *err, size_t errlen)
+{
+	bool guarded = o->tls != SESSION_TLS_NONE && watchdog_start(&s->wd, limit) == 0;
+	int rc = LDAP_SUCCESS;
+
+	if (o->tls == SESSION_TLS_STARTTLS)
+		rc = start_tls(s, limit, err, errlen);
+	if (rc == LDAP_SUCCESS)
+		rc = send_bind(s, o, msgid, err, errlen);
+	if (guarded && watchdog_stop(&s->wd) && rc != LDAP_SUCCESS)
+		snprintf(err, errlen,
+		         "%s: TLS handshake not completed within %.0f s: the server accepted the "
+		         "connection and then did not answer (is this port a TLS listener? is "
+		         "the server overloaded?)",
+		         s->peer, limit);
 	return rc;
 }
 
@@ -336,7 +744,10 @@ enum session_status session_open(struct session *s, const struct session_opts *o
 		*ldap_code = rc;
 		return SESSION_FAILED;
 	}
-	if (set_options(s->ld, limit) != 0) {
+	s->limit = limit;
+	s->cb = (struct ldap_conncb){.lc_add = on_connect, .lc_del = on_disconnect, .lc_arg = s};
+	if (set_options(s->ld, limit) != 0 ||
+	    ldap_set_option(s->ld, LDAP_OPT_CONNECT_CB, &s->cb) != LDAP_OPT_SUCCESS) {
 		snprintf(err, errlen, "%s: cannot set LDAP options", s->peer);
 		session_close(s);
 		return SESSION_FAILED;
@@ -347,15 +758,10 @@ enum session_status session_open(struct session *s, const struct session_opts *o
 		session_close(s);
 		return SESSION_FAILED;
 	}
-	if (o->tls == SESSION_TLS_STARTTLS) {
-		rc = start_tls(s, limit, err, errlen);
-		if (rc != LDAP_SUCCESS) {
-			*ldap_code = rc;
-			session_close(s);
-			return SESSION_FAILED;
-		}
-	}
-	rc = send_bind(s, o, &msgid, err, errlen);
+	s->tls_failed = false;
+	rc = connect_and_bind(s, o, limit, &msgid, err, errlen);
+	if (rc != LDAP_SUCCESS && s->tls_failed && !s->wd.fired && !o->no_verify)
+		diagnose(s, o, limit, err, errlen);
 	if (rc != LDAP_SUCCESS) {
 		*ldap_code = rc;
 		session_close(s);
