@@ -160,7 +160,7 @@ int filter_parse(struct filter *f, enum filter_mode mode, const char *v, size_t 
 	while (pos <= n) {
 		const char *comma = memchr(v + pos, ',', n - pos);
 		size_t end = comma ? (size_t)(comma - v) : n;
-		char name[FILTER_NAME_MAX];
+		char name[FILTER_NAME_MAX] = "";
 
 		if (!take_entry(v + pos, end - pos, name, sizeof(name))) {
 			bad_entry(v + pos, end - pos, err, errlen);

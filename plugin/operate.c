@@ -103,7 +103,8 @@ void operate_reload(struct operate *op)
 {
 	/* The next report still covers the time since the previous one. */
 	op->interval = op->cfg->report_interval;
-	if (memcmp(&op->filter, &op->cfg->filter, sizeof(op->filter)) == 0)
+	if (op->filter.mode == op->cfg->filter.mode &&
+	    memcmp(op->filter.bits, op->cfg->filter.bits, sizeof(op->filter.bits)) == 0)
 		return;
 	if (op->cfg->filter.mode == FILTER_ALL)
 		log_msg("ZRA0604I", "record filter removed: every record is sent");
