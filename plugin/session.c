@@ -747,7 +747,8 @@ enum session_status session_open(struct session *s, const struct session_opts *o
 	s->limit = limit;
 	s->cb = (struct ldap_conncb){.lc_add = on_connect, .lc_del = on_disconnect, .lc_arg = s};
 	if (set_options(s->ld, limit) != 0 ||
-	    ldap_set_option(s->ld, LDAP_OPT_CONNECT_CB, &s->cb) != LDAP_OPT_SUCCESS) {
+	    ldap_set_option(s->ld, LDAP_OPT_CONNECT_CB, &s->cb) != LDAP_OPT_SUCCESS ||
+	    keepalive_apply(s->ld, &o->keepalive, NULL, 0) != 0) {
 		snprintf(err, errlen, "%s: cannot set LDAP options", s->peer);
 		session_close(s);
 		return SESSION_FAILED;
@@ -769,6 +770,13 @@ enum session_status session_open(struct session *s, const struct session_opts *o
 	}
 	rc = bind_wait(s, msgid, limit, err, errlen);
 	*ldap_code = rc;
+	/* With TLS 1.3 a server that refuses the client certificate says so
+	 * only after our side of the handshake is done: at the bind. */
+	if (rc < 0 && o->tls != SESSION_TLS_NONE && set(o->cert_file))
+		snprintf(err + strlen(err), errlen - strlen(err),
+		         "; the server ended the TLS session at the bind: it may not accept our "
+		         "client certificate (tls_cert_file %s): check that it trusts its issuer",
+		         o->cert_file);
 	if (rc == LDAP_SUCCESS) {
 		limit_send_wait(s, o->timeout);
 		return SESSION_OK;
@@ -903,6 +911,7 @@ void session_opts_from_config(struct session_opts *o, const struct config *c)
 	o->key_file = c->tls_key_file;
 	o->no_verify = !c->tls_verify;
 	o->tls13 = c->tls_min_version == CONFIG_TLS_1_3;
+	keepalive_from_config(&o->keepalive, c);
 }
 
 bool session_config_same(const struct config *a, const struct config *b)

@@ -34,6 +34,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "keepalive.h"
+
 /* Zero is plain LDAP so that an initialiser written before TLS existed
  * keeps its meaning; session_opts_from_config gives the secure defaults. */
 enum session_tls {
@@ -62,8 +64,9 @@ struct session_opts {
 	const char *ciphers;   /* NULL or "" = libldap's default */
 	const char *cert_file; /* client certificate, NULL or "" = none */
 	const char *key_file;
-	bool no_verify; /* skip the certificate and host name checks (insecure) */
-	bool tls13;     /* minimum protocol TLS 1.3 instead of 1.2 */
+	bool no_verify;             /* skip the certificate and host name checks (insecure) */
+	bool tls13;                 /* minimum protocol TLS 1.3 instead of 1.2 */
+	struct keepalive keepalive; /* TCP keepalive (keepalive.h); zeros = the system's */
 };
 
 struct config;
