@@ -11,6 +11,7 @@
 
 #include "keepalive.h"
 #include "plugin/config.h" /* not the autoconf config.h in the build root */
+#include "session.h"
 #include "sim_child.h"
 
 static struct sim_child sim;
@@ -96,6 +97,34 @@ START_TEST(from_config)
 }
 END_TEST
 
+/* From the config keys through the session the sender opens to the socket. */
+START_TEST(session_socket_has_config_values)
+{
+	char text[256], err[512];
+	struct config c;
+	struct session_opts o;
+	struct session *s = session_new();
+	int code = 0, fd;
+
+	snprintf(text, sizeof(text),
+	         "server = 127.0.0.1\nport = %u\nuser = ZOSAUDIT\npassword = zossecret\n"
+	         "tls = none\ntimeout = 5\nkeepalive_idle = 45\nkeepalive_interval = 7\n"
+	         "keepalive_probes = 3\n",
+	         sim.port);
+	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &c, NULL, NULL), 0);
+	session_opts_from_config(&o, &c);
+	ck_assert_int_eq(session_open(s, &o, &code, err, sizeof(err)), SESSION_OK);
+	fd = session_fd(s);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ne(sockopt(fd, SOL_SOCKET, SO_KEEPALIVE), 0);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 45);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL), 7);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_KEEPCNT), 3);
+	session_free(s);
+	config_wipe(&c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("keepalive");
@@ -108,6 +137,7 @@ int main(void)
 	tcase_add_test(t, values_reach_the_socket);
 	tcase_add_test(t, zero_keeps_the_system_setting);
 	tcase_add_test(t, from_config);
+	tcase_add_test(t, session_socket_has_config_values);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
