@@ -152,8 +152,9 @@ static bool event_id_ok(const char *p, size_t n)
 }
 
 /* libauparse 3.0.9 keeps the cwd= of a CWD record in the event and
- * overwrites it without freeing on a second cwd= (found by tests/fuzz); the
- * kernel writes one, so a second means the record is damaged. */
+ * overwrites it without freeing on a second cwd= (found by tests/fuzz).
+ * The kernel writes one; no record has two, whatever its type (libaudit
+ * reads type=cWD or type=1307 as CWD too), so a second means damage. */
 static bool cwd_twice(const char *p, size_t n)
 {
 	int seen = 0;
@@ -175,13 +176,12 @@ static const char *record_shape_problem(const char *p, size_t n)
 		return "node= without a record after it";
 	if (n < 6 || memcmp(p, "type=", 5) != 0 || p[5] == ' ')
 		return "it does not start with type=TYPE (or node=NAME type=TYPE)";
-	bool is_cwd = n > 9 && memcmp(p + 5, "CWD ", 4) == 0;
 	if (!skip_word(&p, &n) || n < 10 || memcmp(p, "msg=audit(", 10) != 0)
 		return "no msg=audit( after its type";
 	if (!event_id_ok(p + 10, n - 10))
 		return "its event id is not msg=audit(SECONDS.MILLISECONDS:SERIAL)";
-	if (is_cwd && cwd_twice(p, n))
-		return "a CWD record with two cwd= fields";
+	if (cwd_twice(p, n))
+		return "two cwd= fields";
 	return NULL;
 }
 

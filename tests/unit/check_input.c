@@ -338,6 +338,8 @@ START_TEST(string_non_records_skipped)
 	        "type=USER msg=audit(1700000000.1:7\n",
 	        /* libauparse 3.0.9 leaks the first cwd= (tests/fuzz) */
 	        "type=CWD msg=audit(1700000000.1:8): cwd=\"/a\" cwd=\"/b\"\n",
+	        "type=cWD msg=audit(1700000000.1:9): cwd=\"/a\" cwd=\"/b\"\n",
+	        "type=1307 msg=audit(1700000000.1:10): cwd=\"/a\" cwd=\"/b\"\n",
 	};
 	const size_t njunk = sizeof(junk) / sizeof(junk[0]);
 	const char *log;
