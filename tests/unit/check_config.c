@@ -679,6 +679,168 @@ START_TEST(shipped_sample_documents_defaults)
 }
 END_TEST
 
+/* ---- security keys: TLS, bind, password_file ---- */
+
+START_TEST(tls_secure_defaults)
+{
+	struct config c;
+	struct msgs ms;
+
+	ck_assert_int_eq(parse(REQ, &c, &ms), 0);
+	ck_assert_int_eq(c.tls, CONFIG_TLS_STARTTLS);
+	ck_assert(c.tls_verify);
+	ck_assert_int_eq(c.tls_min_version, CONFIG_TLS_1_2);
+	ck_assert_int_eq(c.bind, CONFIG_BIND_SIMPLE);
+	ck_assert_str_eq(c.tls_ca_file, "");
+}
+END_TEST
+
+START_TEST(tls_keys_parse)
+{
+	struct config c;
+	struct msgs ms;
+
+	ck_assert_int_eq(
+	        parse("server = h\nuser = U\ntls = ldaps\ntls_ca_file = /etc/ca.pem\n"
+	              "tls_ca_dir = /etc/ssl/certs\ntls_verify = NO\ntls_min_version = 1.3\n"
+	              "tls_ciphers = HIGH:!aNULL\ntls_cert_file = /c.pem\n"
+	              "tls_key_file = /c.key\nbind = sasl_external\n",
+	              &c, &ms),
+	        0);
+	ck_assert_int_eq(c.tls, CONFIG_TLS_LDAPS);
+	ck_assert_str_eq(c.tls_ca_file, "/etc/ca.pem");
+	ck_assert_str_eq(c.tls_ca_dir, "/etc/ssl/certs");
+	ck_assert(!c.tls_verify);
+	ck_assert_int_eq(c.tls_min_version, CONFIG_TLS_1_3);
+	ck_assert_str_eq(c.tls_ciphers, "HIGH:!aNULL");
+	ck_assert_int_eq(c.bind, CONFIG_BIND_SASL_EXTERNAL);
+	ck_assert_str_eq(c.password, "");
+}
+END_TEST
+
+static const struct {
+	const char *text, *msg;
+} security_cases[] = {
+        {REQ "password_file = /p\n",
+         "t.conf:4: key 'password_file': 'password' is also set (line 3)"},
+        {"server = h\nuser = U\nbind = sasl_external\n", "sasl_external needs tls_cert_file"},
+        {REQ "bind = sasl_external\ntls_cert_file = /c\ntls_key_file = /k\n",
+         "t.conf:3: key 'password' is not used with bind = sasl_external"},
+        {"server = h\nuser = U\nbind = sasl_external\ntls_cert_file = /c\ntls_key_file = /k\n"
+         "tls = none\n",
+         "t.conf:6: key 'tls': bind = sasl_external needs TLS"},
+        {REQ "tls_cert_file = /c\n", "key 'tls_cert_file' is set but 'tls_key_file' is not"},
+        {REQ "tls_ca_file = ca.pem\n", "key 'tls_ca_file': value 'ca.pem' is not an absolute path"},
+        {REQ "tls_verify = maybe\n",
+         "key 'tls_verify': value 'maybe' is not allowed; use yes or no"},
+        {REQ "tls = ssl\n", "use starttls or ldaps or none"},
+        {REQ "tls_min_version = 1.1\n", "use 1.2 or 1.3"},
+        {REQ "tls_ciphers = HIGH MEDIUM\n", "contains a blank"},
+        {"server = h\nuser = U\n", "key 'password' is missing"},
+};
+
+START_TEST(security_rules_named)
+{
+	struct config c;
+	struct msgs ms;
+
+	ck_assert_int_gt(parse(security_cases[_i].text, &c, &ms), 0);
+	if (!has_msg(&ms, security_cases[_i].msg))
+		dump(&ms);
+	ck_assert(has_msg(&ms, security_cases[_i].msg));
+}
+END_TEST
+
+struct warns {
+	char ids[4][16];
+	int n;
+};
+
+static void collect_warning(void *arg, const char *id, const char *msg)
+{
+	struct warns *w = arg;
+
+	ck_assert_ptr_nonnull(strstr(msg, "h")); /* names the server */
+	if (w->n < 4)
+		snprintf(w->ids[w->n], sizeof(w->ids[0]), "%s", id);
+	w->n++;
+}
+
+START_TEST(security_warnings)
+{
+	struct config c;
+	struct msgs ms;
+	struct warns w = {0};
+
+	ck_assert_int_eq(parse(REQ, &c, &ms), 0);
+	ck_assert_int_eq(config_warnings(&c, collect_warning, &w), 0);
+	ck_assert_int_eq(parse(REQ "tls = none\n", &c, &ms), 0);
+	ck_assert_int_eq(config_warnings(&c, collect_warning, &w), 1);
+	ck_assert_str_eq(w.ids[0], "ZRA0101W");
+	ck_assert_int_eq(parse(REQ "tls_verify = no\n", &c, &ms), 0);
+	ck_assert_int_eq(config_warnings(&c, collect_warning, &w), 1);
+	ck_assert_str_eq(w.ids[1], "ZRA0102W");
+}
+END_TEST
+
+/* A password file: root's (or ours), 0600 or 0400, one line; its content never shown. */
+static int load_pwfile(const char *content, mode_t mode, struct config *c, struct msgs *ms)
+{
+	char text[512], pw[160];
+
+	snprintf(pw, sizeof(pw), "%s", write_conf("racf.pw", content, mode));
+	snprintf(text, sizeof(text), "server = h\nuser = U\npassword_file = %s\n", pw);
+	memset(ms, 0, sizeof(*ms));
+	return config_load(write_conf("p.conf", text, 0600), c, collect, ms);
+}
+
+START_TEST(password_file_read)
+{
+	struct config c;
+	struct msgs ms;
+
+	ck_assert_int_eq(load_pwfile("Se cret!\n", 0600, &c, &ms), 0);
+	ck_assert_str_eq(c.password, "Se cret!");
+	ck_assert_int_eq(load_pwfile("NoNewline", 0400, &c, &ms), 0);
+	ck_assert_str_eq(c.password, "NoNewline");
+	config_wipe(&c);
+	ck_assert_str_eq(c.password, "");
+}
+END_TEST
+
+START_TEST(password_file_unsafe_refused)
+{
+	struct config c;
+	struct msgs ms;
+
+	ck_assert_int_eq(load_pwfile("Hidden1\n", 0640, &c, &ms), 1);
+	ck_assert(has_msg(&ms, "has mode 0640; a password file must be 0600 or 0400 (chmod 0600"));
+	ck_assert_int_eq(load_pwfile("Hidden1\n", 0644, &c, &ms), 1);
+	ck_assert(has_msg(&ms, "has mode 0644"));
+	ck_assert_str_eq(c.password, ""); /* wiped on error */
+	ck_assert_int_eq(load_pwfile("", 0600, &c, &ms), 1);
+	ck_assert(has_msg(&ms, "is empty"));
+	ck_assert_int_eq(load_pwfile("Hidden1\nHidden2\n", 0600, &c, &ms), 1);
+	ck_assert(has_msg(&ms, "has more than one line"));
+	for (int i = 0; i < ms.n && i < MAX_MSGS; i++)
+		ck_assert_ptr_null(strstr(ms.m[i], "Hidden"));
+}
+END_TEST
+
+START_TEST(password_file_missing_named)
+{
+	struct config c;
+	struct msgs ms;
+	char text[256];
+
+	snprintf(text, sizeof(text), "server = h\nuser = U\npassword_file = %s/none\n", tmpdir);
+	memset(&ms, 0, sizeof(ms));
+	ck_assert_int_eq(config_load(write_conf("p.conf", text, 0600), &c, collect, &ms), 1);
+	ck_assert(has_msg(&ms, "p.conf:3: key 'password_file': cannot open"));
+	ck_assert(has_msg(&ms, "No such file"));
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -705,6 +867,14 @@ static Suite *config_suite(void)
 	suite_add_tcase(s, t);
 
 	tcase_add_checked_fixture(f, tmp_setup, tmp_teardown);
+	tcase_add_test(t, tls_secure_defaults);
+	tcase_add_test(t, tls_keys_parse);
+	tcase_add_loop_test(t, security_rules_named, 0,
+	                    (int)(sizeof(security_cases) / sizeof(security_cases[0])));
+	tcase_add_test(t, security_warnings);
+	tcase_add_test(f, password_file_read);
+	tcase_add_test(f, password_file_unsafe_refused);
+	tcase_add_test(f, password_file_missing_named);
 	tcase_add_test(f, mode_0600_0640_accepted);
 	tcase_add_test(f, loose_modes_refused);
 	tcase_add_test(f, symlink_refused);
