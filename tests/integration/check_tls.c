@@ -132,6 +132,21 @@ static void assert_no_password(const struct zr_plugin *p)
 	}
 }
 
+/* The running plugin holds no capability at all (main.c clears them with libcap-ng). */
+static void assert_no_capabilities(const struct zr_plugin *p)
+{
+	char path[64];
+	static const char *const sets[] = {"CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
+	                                   "CapBnd:\t0000000000000000"};
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)p->pid);
+	char *t = zr_read_file(path, NULL);
+	ck_assert_ptr_nonnull(t);
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+		ck_assert_msg(strstr(t, sets[i]), "%s: no '%s'", path, sets[i]);
+	free(t);
+}
+
 /* Feed NRECS records, wait until the journal has them, end input, clean exit. */
 static void deliver(const struct tls_env *e, const struct zr_sim *s, const char *conf)
 {
@@ -142,6 +157,7 @@ static void deliver(const struct tls_env *e, const struct zr_sim *s, const char 
 	ck_assert_int_eq(zr_plugin_feed(&p, recs, strlen(recs)), 0);
 	size_t got = zr_journal_wait_items(s->journal, NRECS, 15);
 	assert_no_password(&p);
+	assert_no_capabilities(&p);
 	zr_plugin_close_input(&p);
 	ck_assert(zr_plugin_wait(&p, 15));
 	if (got != NRECS) {
