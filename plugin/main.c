@@ -854,11 +854,13 @@ int main(int argc, char **argv)
 	}
 	if (p.opt.check)
 		return check_only(&p.opt);
+	/* First: a SIGHUP or SIGTERM from auditd right after the start must
+	 * not kill us by its default action. */
+	setup_signals(&waitmask);
 	umask(077);
 	make_ident(p.opt.config_path, p.ident, sizeof(p.ident));
 	log_open(p.ident, p.opt.to_stderr);
 	drop_capabilities();
-	setup_signals(&waitmask);
 	if (start(&p) != 0) {
 		rc = 1;
 	} else {

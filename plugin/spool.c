@@ -17,8 +17,9 @@
 #define SEG_SUFFIX     ".seg"
 #define HEAD_NAME      "head"
 #define HEAD_TMP       "head.tmp"
-#define SEG_MIN        ((uint64_t)64 * 1024)
+#define SEG_MIN        ((uint64_t)1024 * 1024)
 #define SEG_MAX        ((uint64_t)64 * 1024 * 1024)
+#define SEG_PER_SPOOL  256 /* default segment size: max_bytes / this, within MIN..MAX */
 #define ITEM_WIRE      20u /* bytes per item in the payload */
 #define PAYLOAD_HEADER 16u /* seq, nitems, data_len */
 
@@ -26,7 +27,7 @@ struct seg {
 	uint64_t no;
 	uint64_t first_seq, end_seq; /* entries' seqs lie in [first_seq, end_seq) */
 	uint64_t bytes;              /* valid bytes (appends stop here; reads too) */
-	int fd;
+	int fd;      /* the active segment's, or the one sealed segment being read (-1) */
 	bool sealed; /* never append: recovered, damaged or rolled */
 };
 
@@ -50,6 +51,7 @@ struct spool {
 	uint64_t head_written;
 	/* the newest entry: where a read-back that starts at the tail begins */
 	uint64_t tail_seg_no, tail_off, tail_seq;
+	uint64_t open_sealed; /* number of the sealed segment whose fd is open, 0 none */
 	/* read cursor: where seq rseq starts */
 	uint64_t rseg_no, roff, rseq;
 	struct buf wbuf, rbuf;
@@ -269,6 +271,27 @@ static struct seg *seg_find(struct spool *sp, uint64_t no)
 	return NULL;
 }
 
+/* A descriptor to read s with. Sealed segments are opened on demand and
+ * only one at a time, so a large spool of many segments never runs out of
+ * descriptors. -1 when it cannot be opened. */
+static int seg_fd(struct spool *sp, struct seg *s)
+{
+	char name[64];
+	struct seg *old;
+
+	if (s->fd >= 0)
+		return s->fd;
+	if (sp->open_sealed && (old = seg_find(sp, sp->open_sealed)) != NULL && old->sealed &&
+	    old->fd >= 0) {
+		close(old->fd);
+		old->fd = -1;
+	}
+	seg_name(name, sizeof(name), s->no);
+	s->fd = openat(sp->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	sp->open_sealed = s->fd >= 0 ? s->no : 0;
+	return s->fd;
+}
+
 /* Remove the oldest segment from disk and the table. */
 static void seg_unlink_oldest(struct spool *sp)
 {
@@ -276,7 +299,10 @@ static void seg_unlink_oldest(struct spool *sp)
 	struct seg *s = &sp->seg[0];
 
 	seg_name(name, sizeof(name), s->no);
-	close(s->fd);
+	if (s->fd >= 0)
+		close(s->fd);
+	if (sp->open_sealed == s->no)
+		sp->open_sealed = 0;
 	unlinkat(sp->dirfd, name, 0);
 	sp->st.bytes -= s->bytes;
 	memmove(&sp->seg[0], &sp->seg[1], (sp->nseg - 1) * sizeof(sp->seg[0]));
@@ -298,7 +324,12 @@ static int seg_new(struct spool *sp)
 		 * a later one could be: sync policy permitting. */
 		if (sp->dirty && sp->o.sync != SPOOL_SYNC_NONE && fdatasync(last->fd) == 0)
 			sp->st.syncs++;
+		sp->dirty = false;
 		last->sealed = true;
+		if (last->fd >= 0 && sp->open_sealed != last->no) {
+			close(last->fd);
+			last->fd = -1;
+		}
 	}
 	seg_name(name, sizeof(name), no);
 	fd = openat(sp->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -409,17 +440,18 @@ static struct qevent *decode_payload(const unsigned char *p, size_t plen)
 enum rd { RD_OK, RD_END, RD_BAD };
 
 /* Read the entry at off of s into sp->rbuf (payload) and *plen. */
-static enum rd read_entry(struct spool *sp, const struct seg *s, uint64_t off, size_t *plen)
+static enum rd read_entry(struct spool *sp, struct seg *s, uint64_t off, size_t *plen)
 {
 	unsigned char h[SPOOL_ENTRY_HEADER];
 	uint32_t len;
 	ssize_t n;
+	int fd;
 
 	if (off >= s->bytes)
 		return RD_END;
-	if (s->bytes - off < SPOOL_ENTRY_HEADER)
+	if (s->bytes - off < SPOOL_ENTRY_HEADER || (fd = seg_fd(sp, s)) < 0)
 		return RD_BAD;
-	n = pread(s->fd, h, sizeof(h), (off_t)off);
+	n = pread(fd, h, sizeof(h), (off_t)off);
 	if (n != (ssize_t)sizeof(h))
 		return RD_BAD;
 	len = get32(h + 4);
@@ -430,7 +462,7 @@ static enum rd read_entry(struct spool *sp, const struct seg *s, uint64_t off, s
 	if (buf_reserve(&sp->rbuf, 4 + (size_t)len) != 0)
 		return RD_BAD;
 	memcpy(sp->rbuf.data, h + 4, 4);
-	n = pread(s->fd, sp->rbuf.data + 4, len, (off_t)(off + SPOOL_ENTRY_HEADER));
+	n = pread(fd, sp->rbuf.data + 4, len, (off_t)(off + SPOOL_ENTRY_HEADER));
 	if (n != (ssize_t)len || entry_crc(sp->rbuf.data, len) != get32(h + 8))
 		return RD_BAD;
 	*plen = len;
@@ -614,6 +646,8 @@ static int recover_segment(struct spool *sp, uint64_t no, struct spool_recovery 
 		s->bytes = off; /* reads stop before the damage */
 	}
 	sp->st.bytes += (uint64_t)st.st_size;
+	close(s->fd); /* reopened read-only when it is read */
+	s->fd = -1;
 	return 0;
 }
 
@@ -649,7 +683,7 @@ static int recover(struct spool *sp, struct spool_recovery *rec, char *err, size
 
 static void apply_segment_bytes(struct spool *sp)
 {
-	uint64_t s = sp->o.segment_bytes ? sp->o.segment_bytes : sp->o.max_bytes / 8;
+	uint64_t s = sp->o.segment_bytes ? sp->o.segment_bytes : sp->o.max_bytes / SEG_PER_SPOOL;
 
 	if (!sp->o.segment_bytes) {
 		if (s > SEG_MAX)
@@ -704,7 +738,8 @@ void spool_close(struct spool *sp)
 		write_head(sp, sp->o.sync != SPOOL_SYNC_NONE);
 	}
 	for (size_t i = 0; i < sp->nseg; i++)
-		close(sp->seg[i].fd);
+		if (sp->seg[i].fd >= 0)
+			close(sp->seg[i].fd);
 	/* Segments with nothing unsettled (or nothing at all) are of no use
 	 * to the next start. */
 	for (size_t i = 0; i < sp->nseg && sp->dirfd >= 0; i++) {
@@ -808,6 +843,24 @@ int spool_sync(struct spool *sp)
 
 /* ---- settle ---- */
 
+/* Everything is settled: the active segment starts over, so its space
+ * returns too (on a small or full file system the active segment may be
+ * all there is). */
+static void reset_active(struct spool *sp)
+{
+	struct seg *s = &sp->seg[sp->nseg - 1];
+
+	if (s->sealed || s->bytes == 0 || ftruncate(s->fd, 0) != 0)
+		return;
+	lseek(s->fd, 0, SEEK_SET);
+	sp->st.bytes -= s->bytes;
+	s->bytes = 0;
+	s->first_seq = UINT64_MAX;
+	s->end_seq = 0;
+	sp->tail_seq = 0;
+	sp->rseq = UINT64_MAX;
+}
+
 static void drop_settled_segments(struct spool *sp)
 {
 	bool dropped = false;
@@ -816,6 +869,8 @@ static void drop_settled_segments(struct spool *sp)
 		seg_unlink_oldest(sp);
 		dropped = true;
 	}
+	if (sp->head >= sp->next_seq)
+		reset_active(sp);
 	/* A removed segment with a head file still pointing into it would
 	 * only cost resends; write it now anyway, it is cheap here. */
 	if (dropped || now_mono() - sp->head_written_at >= SPOOL_HEAD_INTERVAL)

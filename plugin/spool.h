@@ -28,7 +28,9 @@
  * seconds and at close, never synced per record: a stale head only means
  * that events already delivered are sent again after a crash, which
  * at-least-once delivery allows (and the plugin counts). A segment whose
- * every event is below head is unlinked.
+ * every event is below head is unlinked; when every event is settled the
+ * active segment is truncated, so the space returns even on a file system
+ * that holds one segment.
  *
  * Appends: one write() per event at the end of the active segment; a short
  * or failed write is cut off again with ftruncate, so a live segment never
@@ -77,8 +79,8 @@ enum spool_status {
 struct spool_opts {
 	const char *dir;        /* created 0700 when missing (with its parents) */
 	uint64_t max_bytes;     /* cap on the segments' total size */
-	uint64_t segment_bytes; /* a segment is closed past this; 0 = max_bytes / 8, at
-	                           most 64 MiB, at least 64 KiB */
+	uint64_t segment_bytes; /* a segment is closed past this; 0 = max_bytes / 256,
+	                           at least 1 MiB, at most 64 MiB */
 	enum spool_sync sync;
 	/* Fault injection for tests: used instead of write(2) when set. */
 	ssize_t (*write_fn)(int fd, const void *p, size_t n);
