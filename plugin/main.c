@@ -412,7 +412,7 @@ static void apply_spool_settings(struct plugin *p)
 	queue_set_full_action(p->q, full_action_of(p->cfg.spool_full_action));
 	spool_paths(p, &p->cfg, dir, sizeof(dir), sa, sizeof(sa));
 	if (strcmp(dir, p->spool_dir) != 0 || strcmp(sa, p->set_aside_file) != 0)
-		log_msg("ZRA0013W",
+		log_msg("ZRA0019W",
 		        "spool_dir or set_aside_file changed to %s, %s: they take effect at the "
 		        "next start; %s and %s stay in use",
 		        dir, sa, p->spool_dir, p->set_aside_file);
