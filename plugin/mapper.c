@@ -488,6 +488,23 @@ static int emit_split(struct map_run *r, size_t nl, size_t total)
 	return 0;
 }
 
+/* libauparse 3.0.9 returns an unterminated buffer (read past its end) for
+ * a proctitle that begins with a NUL byte and then is not hex, such as
+ * proctitle=0085gg (found by tests/fuzz). The kernel writes proctitle
+ * quoted or as hex digits; anything else is sent as it stands. */
+static bool proctitle_unsafe(auparse_state_t *au)
+{
+	const char *raw;
+
+	if (auparse_get_field_type(au) != AUPARSE_TYPE_PROCTITLE)
+		return false;
+	raw = auparse_get_field_str(au);
+	if (!raw || raw[0] == '"')
+		return false;
+	size_t n = strspn(raw, "0123456789ABCDEFabcdef");
+	return raw[n] != '\0' || n % 2 != 0;
+}
+
 /* One 114 relocate (or its parts) for the field auparse is on. */
 static int map_field(struct map_run *r)
 {
@@ -501,7 +518,7 @@ static int map_field(struct map_run *r)
 	size_t nl = sc->len;
 	/* The interpretation buffer is reused by auparse's next call:
 	 * escaping copies it into scratch at once. */
-	const char *val = auparse_interpret_field(r->au);
+	const char *val = proctitle_unsafe(r->au) ? NULL : auparse_interpret_field(r->au);
 	if (!val)
 		val = auparse_get_field_str(r->au);
 	if (!val)

@@ -566,6 +566,38 @@ START_TEST(test_split_long_name)
 }
 END_TEST
 
+/* A proctitle that is neither quoted nor hex is sent as it stands: for
+ * proctitle=0085gg libauparse 3.0.9's interpretation is an unterminated
+ * buffer (heap overflow found by tests/fuzz/fuzz_input_string). Valid
+ * ones are still interpreted. */
+START_TEST(test_proctitle_not_hex)
+{
+	static const struct {
+		const char *raw, *want;
+	} cases[] = {
+	        {"0085gg", "proctitle=0085gg"},
+	        {"0085(0", "proctitle=0085(0"},
+	        {"00850", "proctitle=00850"},
+	        {"636174002F6574632F736861646F77", "proctitle=cat /etc/shadow"},
+	        {"\"bash\"", "proctitle=bash"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char line[256];
+		struct cap c;
+		cap_init(&c);
+		snprintf(line, sizeof(line),
+		         "type=PROCTITLE msg=audit(1700000000.032:4): proctitle=%s\n",
+		         cases[i].raw);
+		feed(&c, line);
+		ck_assert_int_eq(c.rc[0], 1);
+		int f = find_field(&c, 0, 0, "proctitle=");
+		ck_assert_int_ge(f, 0);
+		ck_assert_str_eq(fv(&c, 0, 0, (uint32_t)f), cases[i].want);
+		cap_free(&c);
+	}
+}
+END_TEST
+
 /* DER size of a DataField with an n-byte VALUE (the test's own count). */
 static size_t der_field(size_t n)
 {
@@ -1026,6 +1058,7 @@ static Suite *mapper_suite(void)
 	tcase_add_test(chars, test_escaped_cut);
 	tcase_add_test(chars, test_split_long_value);
 	tcase_add_test(chars, test_split_long_name);
+	tcase_add_test(chars, test_proctitle_not_hex);
 	tcase_add_test(chars, test_huge_record_continues);
 	tcase_set_timeout(chars, 60);
 	suite_add_tcase(s, chars);
