@@ -417,17 +417,19 @@ static bool tls_said_something(LDAP *ld)
 
 /* Send the bind: simple with the password, or SASL EXTERNAL with no DN and
  * no credentials (the certificate is the credential). With ldaps the TCP
- * connect and the TLS handshake happen here, bounded by the network timeout. */
+ * connect and the TLS handshake happen here, bounded by the network timeout
+ * and the watchdog. */
 static int send_bind(struct session *s, const struct session_opts *o, int *msgid, char *err,
                      size_t errlen)
 {
-	char dn[64];
 	struct berval cred = {0};
 	int rc;
 
 	if (o->bind == SESSION_BIND_SASL_EXTERNAL) {
 		rc = ldap_sasl_bind(s->ld, "", "EXTERNAL", NULL, NULL, NULL, msgid);
 	} else {
+		char dn[64];
+
 		snprintf(dn, sizeof(dn), "racfid=%s,cn=ictx", o->user);
 		cred.bv_val = (char *)o->password;
 		cred.bv_len = o->password ? strlen(o->password) : 0;
@@ -667,7 +669,7 @@ static void diagnose(struct session *s, const struct session_opts *o, double lim
 	struct session_opts d = *o;
 	struct berval der = {0}; /* libldap fills it in: DER, freed with ber_memfree */
 	struct peer_cert pc;
-	char uri[300], scratch[512], why[600];
+	char uri[300], scratch[512];
 	int rc;
 
 	d.no_verify = true;
@@ -689,6 +691,8 @@ static void diagnose(struct session *s, const struct session_opts *o, double lim
 	if (rc == LDAP_SUCCESS &&
 	    ldap_get_option(s->ld, LDAP_OPT_X_TLS_PEERCERT, &der) == LDAP_OPT_SUCCESS &&
 	    der.bv_val && read_cert(&der, o->server, &pc)) {
+		char why[600];
+
 		cert_verdict(&pc, o, why, sizeof(why));
 		snprintf(err, errlen, "%s: TLS certificate check failed: %s", s->peer, why);
 	} else if (rc != LDAP_SUCCESS) {
