@@ -29,7 +29,7 @@ static char *gen_events(size_t n, unsigned long first, long long sec)
 		char id[64];
 
 		snprintf(id, sizeof(id), "%lld.%03zu:%lu", sec + (long long)(i / 1000), i % 1000,
-		         first + i);
+		         (unsigned long)(first + i));
 		fprintf(f,
 		        "type=SYSCALL msg=audit(%s): arch=c000003e syscall=257 success=yes exit=3 "
 		        "a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=%zu auid=1000 uid=0 gid=0 "
