@@ -407,8 +407,8 @@ static void apply_spool_settings(struct plugin *p)
 {
 	char dir[CONFIG_PATH_MAX], sa[CONFIG_PATH_MAX];
 
-	spool_set_limits(p->sp, (uint64_t)p->cfg.spool_max_size << 20,
-	                 spool_sync_of(p->cfg.spool_sync));
+	queue_set_spool_limits(p->q, (uint64_t)p->cfg.spool_max_size << 20,
+	                       (int)spool_sync_of(p->cfg.spool_sync));
 	queue_set_full_action(p->q, full_action_of(p->cfg.spool_full_action));
 	spool_paths(p, &p->cfg, dir, sizeof(dir), sa, sizeof(sa));
 	if (strcmp(dir, p->spool_dir) != 0 || strcmp(sa, p->set_aside_file) != 0)
@@ -518,8 +518,9 @@ static void reload(struct plugin *p)
 static void report_spool(struct plugin *p, const struct queue_stats *qs)
 {
 	struct spool_stats ss;
+	char err[256];
 
-	spool_stats(p->sp, &ss);
+	queue_spool_stats(p->q, &ss, err, sizeof(err));
 	if (qs->full_dropped > p->full_reported &&
 	    log_limited("spool-full-oldest", "ZRA0502W",
 	                "spool %s full (%" PRIu64 " of %" PRIu64 " MiB, or the file system "
@@ -543,7 +544,7 @@ static void report_spool(struct plugin *p, const struct queue_stats *qs)
 	    log_limited("spool-error", "ZRA0506E",
 	                "cannot write the spool: %s; %" PRIu64 " events could not be spooled "
 	                "(%" PRIu64 " kept in memory only, the rest dropped and counted)",
-	                spool_error(p->sp), qs->spool_errors, qs->unspooled))
+	                err, qs->spool_errors, qs->unspooled))
 		p->errors_reported = qs->spool_errors;
 }
 

@@ -1,6 +1,7 @@
 /* queue.c - bounded hand-over of encoded events from the reader to the sender. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -234,6 +235,25 @@ void queue_set_full_action(struct queue *q, enum queue_full_action full)
 {
 	pthread_mutex_lock(&q->lock);
 	q->full_action = full;
+	pthread_mutex_unlock(&q->lock);
+}
+
+void queue_set_spool_limits(struct queue *q, uint64_t max_bytes, int sync)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->sp)
+		spool_set_limits(q->sp, max_bytes, (enum spool_sync)sync);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void queue_spool_stats(struct queue *q, struct spool_stats *st, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&q->lock);
+	memset(st, 0, sizeof(*st));
+	if (q->sp)
+		spool_stats(q->sp, st);
+	if (err && errlen)
+		snprintf(err, errlen, "%s", q->sp ? spool_error(q->sp) : "");
 	pthread_mutex_unlock(&q->lock);
 }
 

@@ -145,6 +145,13 @@ bool queue_push(struct queue *q, struct qevent *e);
 void queue_attach_spool(struct queue *q, struct spool *sp, enum queue_full_action full);
 void queue_set_full_action(struct queue *q, enum queue_full_action full);
 
+/* Under the queue's lock (the spool is not thread-safe): change the spool's
+ * size cap and sync policy (an int enum spool_sync), and read its figures
+ * and last error text (err may be NULL). */
+void queue_set_spool_limits(struct queue *q, uint64_t max_bytes, int sync);
+struct spool_stats;
+void queue_spool_stats(struct queue *q, struct spool_stats *st, char *err, size_t errlen);
+
 /* Spool e, then keep it in memory when there is room. Never blocks on the
  * network (a disk write, and with spool_sync = record an fdatasync). */
 enum queue_put queue_append(struct queue *q, struct qevent *e);
