@@ -459,6 +459,15 @@ int zr_plugin_start(struct zr_plugin *p, const char *dir, const char *logname, c
 			return -1;
 		in_fd = fds[0];
 	}
+	/* ZR_PLUGIN_WRAPPER (e.g. "valgrind -q --error-exitcode=99"): words
+	 * put in front of the plugin, so tests/run-valgrind can run the same
+	 * suites with the plugin under a checker. */
+	char *wrap = getenv("ZR_PLUGIN_WRAPPER") ? strdup(getenv("ZR_PLUGIN_WRAPPER")) : NULL;
+	char *save = NULL;
+	for (char *w = wrap ? strtok_r(wrap, " ", &save) : NULL; w && n < 16;
+	     w = strtok_r(NULL, " ", &save))
+		argv[n++] = w;
+	size_t prog = n;
 	argv[n++] = zr_path(builddir(), "plugin/audispd-zos-remote");
 	argv[n++] = "--stderr";
 	for (size_t i = 0; args && args[i] && n < 30; i++)
@@ -467,7 +476,8 @@ int zr_plugin_start(struct zr_plugin *p, const char *dir, const char *logname, c
 		argv[n++] = (char *)conf;
 	argv[n] = NULL;
 	p->pid = spawn(argv, in_fd, fds[1], p->log);
-	free(argv[0]);
+	free(argv[prog]);
+	free(wrap);
 	close(in_fd);
 	p->in = fds[1];
 	return p->pid > 0 ? 0 : -1;
