@@ -491,12 +491,14 @@ static int emit_split(struct map_run *r, size_t nl, size_t total)
 /* libauparse 3.0.9 returns an unterminated buffer (read past its end) for
  * a proctitle that begins with a NUL byte and then is not hex, such as
  * proctitle=0085gg (found by tests/fuzz). The kernel writes proctitle
- * quoted or as hex digits; anything else is sent as it stands. */
-static bool proctitle_unsafe(auparse_state_t *au)
+ * quoted or as hex digits; anything else is sent as it stands. Decided by
+ * the field name: auparse_get_field_type() itself crashes (strcmp on NULL
+ * in auparse_interp_adjust_type) on damaged records (found by tests/soak). */
+static bool proctitle_unsafe(auparse_state_t *au, const char *name)
 {
 	const char *raw;
 
-	if (auparse_get_field_type(au) != AUPARSE_TYPE_PROCTITLE)
+	if (strcmp(name, "proctitle") != 0)
 		return false;
 	raw = auparse_get_field_str(au);
 	if (!raw || raw[0] == '"')
@@ -518,7 +520,7 @@ static int map_field(struct map_run *r)
 	size_t nl = sc->len;
 	/* The interpretation buffer is reused by auparse's next call:
 	 * escaping copies it into scratch at once. */
-	const char *val = proctitle_unsafe(r->au) ? NULL : auparse_interpret_field(r->au);
+	const char *val = proctitle_unsafe(r->au, name) ? NULL : auparse_interpret_field(r->au);
 	if (!val)
 		val = auparse_get_field_str(r->au);
 	if (!val)

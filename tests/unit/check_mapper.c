@@ -598,6 +598,25 @@ START_TEST(test_proctitle_not_hex)
 }
 END_TEST
 
+/* A damaged record whose type is the enrichment separator (type=\x1dATH,
+ * a byte flip of type=PATH): libauparse 3.0.9's auparse_get_field_type()
+ * crashes on its fields (strcmp on NULL), so the mapper must not call it.
+ * Found by tests/soak (the plugin died with SIGSEGV). */
+START_TEST(test_type_separator_no_crash)
+{
+	struct cap c;
+	cap_init(&c);
+	feed(&c, "type=\x1d"
+	         "ATH msg=audit(1700000000.000:3): item=1 cap_fp=0 proctitle=0085gg\n");
+	ck_assert_int_eq(c.nev, 1);
+	ck_assert_int_eq(c.rc[0], 1);
+	/* auparse reads what follows \x1d as enrichment: one empty field */
+	ck_assert_uint_eq(c.lists[0].items[0].nfields, 3);
+	ck_assert_str_eq(res_of(&c, 0, 0), "UNKNOWN[0]");
+	cap_free(&c);
+}
+END_TEST
+
 /* DER size of a DataField with an n-byte VALUE (the test's own count). */
 static size_t der_field(size_t n)
 {
@@ -1059,6 +1078,7 @@ static Suite *mapper_suite(void)
 	tcase_add_test(chars, test_split_long_value);
 	tcase_add_test(chars, test_split_long_name);
 	tcase_add_test(chars, test_proctitle_not_hex);
+	tcase_add_test(chars, test_type_separator_no_crash);
 	tcase_add_test(chars, test_huge_record_continues);
 	tcase_set_timeout(chars, 60);
 	suite_add_tcase(s, chars);
