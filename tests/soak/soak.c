@@ -676,10 +676,14 @@ int main(int argc, char **argv)
 	FILE *cf = fopen(conf, "w");
 	if (!cf)
 		die("cannot write %s", conf);
+	/* a spool of its own: the default is shared by every zos-remote.conf */
+	char *spool;
+	if (asprintf(&spool, "%s/spool", dir) < 0 || mkdir(spool, 0700) < 0)
+		die("cannot make the spool directory in %s", dir);
 	fprintf(cf,
 	        "server = 127.0.0.1\nport = %d\nuser = ZOSAUDIT\npassword = zossecret\n"
-	        "tls = none\ndrain_timeout = %d\nq_depth = 65536\n",
-	        port, DRAIN_S);
+	        "tls = none\ndrain_timeout = %d\nq_depth = 65536\nspool_dir = %s\n",
+	        port, DRAIN_S, spool);
 	fclose(cf);
 	chmod(conf, 0600);
 
