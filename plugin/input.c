@@ -113,16 +113,24 @@ void input_free(struct input *in)
 	free(in);
 }
 
-/* Skip the word at *p (up to its blank): false when no blank follows it. */
+/* Skip the word at *p and the blank after it: false when no blank follows
+ * or the word has a byte that is not printable ASCII (a \x1d in the node
+ * or type word makes libauparse see an empty one, and it then leaks as
+ * for a line without type=; found by tests/fuzz). */
 static bool skip_word(const char **p, size_t *n)
 {
-	const char *sp = memchr(*p, ' ', *n);
+	for (size_t i = 0; i < *n; i++) {
+		unsigned char ch = (unsigned char)(*p)[i];
 
-	if (!sp)
-		return false;
-	*n -= (size_t)(sp + 1 - *p);
-	*p = sp + 1;
-	return true;
+		if (ch == ' ') {
+			*n -= i + 1;
+			*p += i + 1;
+			return true;
+		}
+		if (ch < 0x21 || ch > 0x7e)
+			return false;
+	}
+	return false;
 }
 
 /* Digits at p (at most n bytes) up to stop; false when there are none. */
@@ -173,10 +181,12 @@ static bool cwd_twice(const char *p, size_t n)
 static const char *record_shape_problem(const char *p, size_t n)
 {
 	if (n >= 5 && memcmp(p, "node=", 5) == 0 && !skip_word(&p, &n))
-		return "node= without a record after it";
+		return "node=NAME is not one printable word followed by the record";
 	if (n < 6 || memcmp(p, "type=", 5) != 0 || p[5] == ' ')
 		return "it does not start with type=TYPE (or node=NAME type=TYPE)";
-	if (!skip_word(&p, &n) || n < 10 || memcmp(p, "msg=audit(", 10) != 0)
+	if (!skip_word(&p, &n))
+		return "type=TYPE is not one printable word";
+	if (n < 10 || memcmp(p, "msg=audit(", 10) != 0)
 		return "no msg=audit( after its type";
 	if (!event_id_ok(p + 10, n - 10))
 		return "its event id is not msg=audit(SECONDS.MILLISECONDS:SERIAL)";

@@ -340,6 +340,12 @@ START_TEST(string_non_records_skipped)
 	        "type=CWD msg=audit(1700000000.1:8): cwd=\"/a\" cwd=\"/b\"\n",
 	        "type=cWD msg=audit(1700000000.1:9): cwd=\"/a\" cwd=\"/b\"\n",
 	        "type=1307 msg=audit(1700000000.1:10): cwd=\"/a\" cwd=\"/b\"\n",
+	        /* \x1d (enrichment) in the type or node word: the same leak */
+	        "type=\x1d msg=audit(1700000000.1:11): a=b\n",
+	        "type=\x1d"
+	        "ATH msg=audit(1700000000.1:12): item=1\n",
+	        "node=a\x1d"
+	        "b type=USER msg=audit(1700000000.1:13): a=b\n",
 	};
 	const size_t njunk = sizeof(junk) / sizeof(junk[0]);
 	const char *log;
