@@ -346,6 +346,13 @@ START_TEST(string_non_records_skipped)
 	        "ATH msg=audit(1700000000.1:12): item=1\n",
 	        "node=a\x1d"
 	        "b type=USER msg=audit(1700000000.1:13): a=b\n",
+	        /* libauparse reads the id from the first 80 bytes: cut, sec 0 */
+	        "type=USER msg=audit(0000000000000000000000000000000000000000000000000001.3:2): "
+	        "a=b\n",
+	        "type=USER msg=audit(00000000000000000001.3:2): a=b\n", /* 20 digits */
+	        "type=USER_AUTH_TYPE_THAT_IS_VERY_LONG_INDEED_REALLY_LONG "
+	        "msg=audit(1700000000.123:14): "
+	        "a=b\n",
 	};
 	const size_t njunk = sizeof(junk) / sizeof(junk[0]);
 	const char *log;
@@ -358,12 +365,16 @@ START_TEST(string_non_records_skipped)
 	feed_str(EV("2"));
 	feed_str("node=host-b type=USER msg=audit(1700000000.200:3): pid=1 uid=0 msg='a'\n");
 	feed_str("type=CWD msg=audit(1700000000.300:4): cwd=\"/root\"\n");
+	/* the id may end at byte 340 after node=; 19 digits are fine */
+	feed_str(
+	        "node=n2345678901234567890123456789012345678901234567890123456789012345678901234567"
+	        "890123456789 type=USER msg=audit(0000000001700000000.400:5): a=b\n");
 	input_flush(in);
 	log = captured();
 	ck_assert_str_eq(seen.events,
-	                 "1:SYSCALL,PATH,PROCTITLE;2:SYSCALL,PATH,PROCTITLE;3:USER;4:CWD;");
+	                 "1:SYSCALL,PATH,PROCTITLE;2:SYSCALL,PATH,PROCTITLE;3:USER;4:CWD;5:USER;");
 	ck_assert_uint_eq(input_stats(in)->rejected, njunk);
-	ck_assert_uint_eq(input_stats(in)->records, 8 + njunk + 2);
+	ck_assert_uint_eq(input_stats(in)->records, 8 + njunk + 3);
 	/* logged once (rate-limited), with the reason and the line's first bytes */
 	ck_assert_msg(strstr(log, "ZRA0203W skipped a line that is not an audit record (it does "
 	                          "not start with type=TYPE") != NULL,
