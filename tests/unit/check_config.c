@@ -653,7 +653,7 @@ START_TEST(shipped_sample_documents_defaults)
 		o += (size_t)sprintf(out + o, "%s\n", p);
 		keys++;
 	}
-	ck_assert_int_eq(keys, 19);
+	ck_assert_int_eq(keys, 31);
 	if (config_parse("sample", out, o, &c, collect, &ms))
 		dump(&ms);
 	ck_assert_int_eq(ms.n, 0);
@@ -674,6 +674,18 @@ START_TEST(shipped_sample_documents_defaults)
 	ck_assert_uint_eq(c.linger_ms, d.linger_ms);
 	ck_assert_uint_eq(c.drain_timeout, d.drain_timeout);
 	ck_assert_uint_eq(c.log_interval, d.log_interval);
+	ck_assert_int_eq(c.tls, d.tls);
+	ck_assert_int_eq(c.tls_verify, d.tls_verify);
+	ck_assert_int_eq(c.tls_min_version, d.tls_min_version);
+	ck_assert_int_eq(c.bind, d.bind);
+	ck_assert_uint_eq(c.spool_max_size, d.spool_max_size);
+	ck_assert_int_eq(c.spool_sync, d.spool_sync);
+	ck_assert_int_eq(c.spool_full_action, d.spool_full_action);
+	ck_assert_uint_eq(c.retry_limit, d.retry_limit);
+	ck_assert_uint_eq(c.report_interval, d.report_interval);
+	ck_assert_uint_eq(c.keepalive_idle, d.keepalive_idle);
+	ck_assert_uint_eq(c.keepalive_interval, d.keepalive_interval);
+	ck_assert_uint_eq(c.keepalive_probes, d.keepalive_probes);
 	free(out);
 	free(text);
 }
