@@ -87,6 +87,14 @@ static const struct enum_name bind_names[] = {
         {NULL, 0},
 };
 
+static const struct enum_name failback_names[] = {
+        {"interval", CONFIG_FAILBACK_INTERVAL},
+        {"reconnect", CONFIG_FAILBACK_RECONNECT},
+        {"never", CONFIG_FAILBACK_NEVER},
+        {NULL, 0},
+};
+_Static_assert(sizeof(enum config_failback) == sizeof(int), "enum size");
+
 static const struct enum_name spool_sync_names[] = {
         {"none", CONFIG_SPOOL_SYNC_NONE},
         {"batch", CONFIG_SPOOL_SYNC_BATCH},
@@ -116,7 +124,7 @@ _Static_assert(sizeof(enum config_bind) == sizeof(int), "enum size");
 /* clang-format off */
 static const struct key_def keys[] = {
 	{.name = "server", FIELD(server), .kind = KIND_SERVER, .required = true,
-	 .what = "the z/OS LDAP server's host name or address"},
+	 .what = "the z/OS LDAP server's host name or address, then any alternates"},
 	{.name = "port", FIELD(port), .kind = KIND_UINT, .min = 0, .max = 65535,
 	 .what = "0 = the LDAP default, 389"},
 	{.name = "user", FIELD(user), .kind = KIND_USER, .required = true,
@@ -161,6 +169,8 @@ static const struct key_def keys[] = {
 	{.name = "keepalive_idle", FIELD(keepalive_idle), .kind = KIND_UINT, .min = 0, .max = 86400, .what = "seconds, 0 = the system's setting"},
 	{.name = "keepalive_interval", FIELD(keepalive_interval), .kind = KIND_UINT, .min = 0, .max = 3600, .what = "seconds, 0 = the system's setting"},
 	{.name = "keepalive_probes", FIELD(keepalive_probes), .kind = KIND_UINT, .min = 0, .max = 100, .what = "probes, 0 = the system's setting"},
+	{.name = "failback", FIELD(failback), .kind = KIND_ENUM, .names = failback_names},
+	{.name = "failback_interval", FIELD(failback_interval), .kind = KIND_UINT, .min = 1, .max = 86400, .what = "seconds"},
 };
 /* clang-format on */
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -231,6 +241,8 @@ void config_defaults(struct config *c)
 	c->keepalive_idle = 120;
 	c->keepalive_interval = 30;
 	c->keepalive_probes = 4;
+	c->failback = CONFIG_FAILBACK_INTERVAL;
+	c->failback_interval = 300;
 }
 
 /* Quote at most CONFIG_SHOW_MAX bytes of p, escaping what is not printable,
@@ -306,31 +318,157 @@ static bool check_length(struct report *r, const struct key_def *k, const struct
 	return false;
 }
 
+/* One entry of the server list, [p, p + n): host, host:port, an IPv6
+ * address alone, or [IPv6]:port. Stored in *e; false after a problem. */
+static bool parse_server_entry(struct report *r, const struct line *l, const char *p, size_t n,
+                               struct config_server *e)
+{
+	char shown[CONFIG_MSG_MAX / 2], bad[16];
+	const char *host = p, *port = NULL, *colon = memchr(p, ':', n);
+	size_t hlen = n, plen = 0;
+
+	show(shown, sizeof(shown), p, n);
+	if (p[0] == '[') {
+		const char *rb = memchr(p, ']', n);
+
+		if (!rb || (rb + 1 < p + n && rb[1] != ':')) {
+			problem(r,
+			        "%s:%u: key 'server': entry '%s' is not [IPv6-address] or "
+			        "[IPv6-address]:port",
+			        r->name, l->no, shown);
+			return false;
+		}
+		host = p + 1;
+		hlen = (size_t)(rb - host);
+		if (rb + 1 < p + n) {
+			port = rb + 2;
+			plen = (size_t)(p + n - port);
+		}
+	} else if (colon && !memchr(colon + 1, ':', (size_t)(p + n - colon - 1))) {
+		/* One colon: host:port. Two or more: an IPv6 address alone. */
+		hlen = (size_t)(colon - p);
+		port = colon + 1;
+		plen = (size_t)(p + n - port);
+	}
+	if (hlen == 0 || hlen > CONFIG_HOST_MAX) {
+		problem(r, "%s:%u: key 'server': entry '%s' %s; use 1-%d characters per host",
+		        r->name, l->no, shown, hlen ? "is too long" : "has no host",
+		        CONFIG_HOST_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < hlen; i++)
+		if (!is_host_char(host[i]) || host[i] == '[' || host[i] == ']') {
+			problem(r,
+			        "%s:%u: key 'server': value '%s' has the character '%s'; use a "
+			        "host name or an IPv4/IPv6 address, optionally :port",
+			        r->name, l->no, shown, show(bad, sizeof(bad), host + i, 1));
+			return false;
+		}
+	memcpy(e->host, host, hlen);
+	e->host[hlen] = '\0';
+	e->port = 0;
+	if (!port)
+		return true;
+	bool digits = plen >= 1 && plen <= 5;
+
+	for (size_t i = 0; digits && i < plen; i++) {
+		digits = port[i] >= '0' && port[i] <= '9';
+		e->port = e->port * 10 + (unsigned)(port[i] - '0');
+	}
+	if (!digits || e->port == 0 || e->port > 65535) {
+		problem(r, "%s:%u: key 'server': entry '%s' has a bad port; use host:1-65535",
+		        r->name, l->no, shown);
+		return false;
+	}
+	return true;
+}
+
+/* server = primary [alternate...]: entries separated by blanks or commas. */
 static void parse_server(struct report *r, struct config *c, const struct key_def *k,
                          const struct line *l)
 {
 	char shown[CONFIG_MSG_MAX / 2];
-	char bad[16];
+	struct config_server v[CONFIG_SERVERS_MAX];
+	unsigned n = 0;
+	size_t i = 0;
 
 	show(shown, sizeof(shown), l->val, l->vlen);
-	if (!check_length(r, k, l, shown))
+	if (l->vlen == 0) {
+		problem(r, "%s:%u: key 'server': value '' is empty; use 1-%d characters", r->name,
+		        l->no, CONFIG_HOST_MAX);
 		return;
+	}
 	if (has_scheme(l->val, l->vlen)) {
 		problem(r,
 		        "%s:%u: key 'server': value '%s' is a URI; use a bare host name or "
-		        "address (set the port with 'port')",
+		        "address (set the port with 'port' or host:port)",
 		        r->name, l->no, shown);
 		return;
 	}
-	for (size_t i = 0; i < l->vlen; i++)
-		if (!is_host_char(l->val[i])) {
+	while (i < l->vlen) {
+		size_t len = 0;
+
+		while (i + len < l->vlen && !strchr(" \t,", l->val[i + len]))
+			len++;
+		if (len == 0) {
 			problem(r,
-			        "%s:%u: key 'server': value '%s' has the character '%s'; use a "
-			        "host name or an IPv4/IPv6 address",
-			        r->name, l->no, shown, show(bad, sizeof(bad), l->val + i, 1));
+			        "%s:%u: key 'server': value '%s' has an empty entry; separate "
+			        "servers with blanks or one comma",
+			        r->name, l->no, shown);
 			return;
 		}
-	set_string(c, k, l);
+		if (n == CONFIG_SERVERS_MAX) {
+			problem(r,
+			        "%s:%u: key 'server': more than %d servers; list the primary and "
+			        "at "
+			        "most %d alternates",
+			        r->name, l->no, CONFIG_SERVERS_MAX, CONFIG_SERVERS_MAX - 1);
+			return;
+		}
+		if (!parse_server_entry(r, l, l->val + i, len, &v[n++]))
+			return;
+		i += len;
+		while (i < l->vlen && (l->val[i] == ' ' || l->val[i] == '\t'))
+			i++;
+		if (i < l->vlen && l->val[i] == ',') {
+			i++;
+			while (i < l->vlen && (l->val[i] == ' ' || l->val[i] == '\t'))
+				i++;
+			if (i == l->vlen)
+				i--; /* a trailing comma: an empty entry */
+		}
+	}
+	memcpy(c->servers, v, n * sizeof(v[0]));
+	c->nservers = n;
+	snprintf(c->server, k->size, "%s", v[0].host);
+}
+
+/* The port server i is reached on: its own, else `port`, else the default. */
+static unsigned effective_port(const struct config *c, unsigned i)
+{
+	if (c->servers[i].port)
+		return c->servers[i].port;
+	if (c->port)
+		return c->port;
+	return c->tls == CONFIG_TLS_LDAPS ? 636 : 389;
+}
+
+/* After every key is read (the defaults depend on port and tls): a server
+ * listed twice would only be tried twice in a row. */
+static void check_servers(struct report *r, const struct config *c, unsigned line)
+{
+	for (unsigned i = 1; i < c->nservers; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (strcasecmp(c->servers[i].host, c->servers[j].host) == 0 &&
+			    effective_port(c, i) == effective_port(c, j)) {
+				problem(r,
+				        "%s:%u: key 'server': %s port %u is listed twice (entries "
+				        "%u "
+				        "and %u); list each server once",
+				        r->name, line, c->servers[i].host, effective_port(c, i),
+				        j + 1, i + 1);
+				return;
+			}
 }
 
 /* The user id goes into the bind DN racfid=<user>,cn=ictx: characters that
@@ -766,6 +904,7 @@ static void parse_text(struct report *r, const char *text, size_t len, struct co
 			problem(r, "%s: key '%s' is missing; it is required (%s)", r->name,
 			        keys[i].name, keys[i].what);
 	check_security(r, c, seen);
+	check_servers(r, c, seen_line(seen, "server"));
 	if (seen_line(seen, "send_types") && seen_line(seen, "skip_types"))
 		problem(r,
 		        "%s:%u: key 'skip_types': 'send_types' is also set (line %u); use one of "
@@ -915,6 +1054,42 @@ void config_map_opts(const struct config *c, struct map_opts *o)
 	o->filter = &c->filter;
 }
 
+unsigned config_server_count(const struct config *c)
+{
+	return c->nservers ? c->nservers : 1;
+}
+
+void config_server_at(const struct config *c, unsigned i, const char **host, unsigned *port)
+{
+	if (c->nservers == 0 || i >= c->nservers) {
+		*host = c->server;
+		*port = c->port;
+		return;
+	}
+	*host = c->servers[i].host;
+	*port = c->servers[i].port ? c->servers[i].port : c->port;
+}
+
+/* The server list as it could be written back: host, host:port, [v6]:port. */
+static const char *servers_text(const struct config *c, struct buf *out)
+{
+	char one[CONFIG_HOST_MAX + 16];
+
+	if (c->nservers == 0)
+		return c->server;
+	for (unsigned i = 0; i < c->nservers; i++) {
+		const struct config_server *e = &c->servers[i];
+		bool v6 = strchr(e->host, ':') != NULL;
+		int n = e->port ? snprintf(one, sizeof(one), "%s%s%s%s:%u", i ? " " : "",
+		                           v6 ? "[" : "", e->host, v6 ? "]" : "", e->port)
+		                : snprintf(one, sizeof(one), "%s%s", i ? " " : "", e->host);
+
+		if (n < 0 || buf_append(out, one, (size_t)n) != 0)
+			return "?";
+	}
+	return buf_append(out, "", 1) == 0 ? (const char *)out->data : "?";
+}
+
 /* The value of key k in c as text, into out (types may need a long buffer). */
 static const char *value_text(const struct config *c, const struct key_def *k, struct buf *out)
 {
@@ -935,6 +1110,8 @@ static const char *value_text(const struct config *c, const struct key_def *k, s
 			if (e->value == *(const int *)(const void *)p)
 				return e->name;
 		return "?";
+	case KIND_SERVER:
+		return servers_text(c, out);
 	case KIND_SEND_TYPES:
 	case KIND_SKIP_TYPES:
 		if (c->filter.mode != (k->kind == KIND_SEND_TYPES ? FILTER_SEND : FILTER_SKIP))

@@ -53,6 +53,23 @@ enum config_bind {
 
 #define CONFIG_PATH_MAX 1024
 
+/* `server` is a list: the primary first, then up to CONFIG_SERVERS_MAX - 1
+ * alternates, in the order they are tried. */
+#define CONFIG_SERVERS_MAX 8
+#define CONFIG_HOST_MAX    255
+
+struct config_server {
+	char host[CONFIG_HOST_MAX + 1]; /* name or address; an IPv6 address without brackets */
+	unsigned port;                  /* 0 = the `port` key (then the LDAP default) */
+};
+
+/* `failback`: when the plugin goes back to the primary from an alternate. */
+enum config_failback {
+	CONFIG_FAILBACK_INTERVAL,  /* default: try the primary every failback_interval s */
+	CONFIG_FAILBACK_RECONNECT, /* every new connection starts at the primary */
+	CONFIG_FAILBACK_NEVER,     /* stay where it works */
+};
+
 /* `spool_sync`: when spooled events are forced to disk. */
 enum config_spool_sync {
 	CONFIG_SPOOL_SYNC_NONE,
@@ -68,10 +85,19 @@ enum config_spool_full {
 };
 
 struct config {
-	/* The original's keys. */
-	char server[256];   /* host name or address; required */
-	unsigned port;      /* 0 = the default: 389, or 636 with tls = ldaps; 0-65535 */
-	char user[9];       /* RACF user id, 1-8 chars; required */
+	/* The original's keys. `server` holds the primary's host (what the
+	 * original's single `server` meant); servers[] the whole list, each
+	 * entry `host[:port]`, IPv6 in brackets when a port follows, entries
+	 * separated by blanks or commas, at most CONFIG_SERVERS_MAX, no two
+	 * the same. nservers is 0 only in a config not made by the parser:
+	 * then server and port are the one server. */
+	char server[256]; /* the primary's host; required */
+	unsigned port;    /* 0 = the default: 389, or 636 with tls = ldaps; 0-65535 */
+	struct config_server servers[CONFIG_SERVERS_MAX];
+	unsigned nservers;
+	enum config_failback failback; /* default interval */
+	unsigned failback_interval;    /* seconds, 1-86400, default 300 */
+	char user[9];                  /* RACF user id, 1-8 chars; required */
 	char password[129]; /* bind = simple: this or password_file; wiped by config_wipe() */
 	unsigned timeout;   /* seconds, 1-3600, default 15: connect, bind, each op */
 	unsigned q_depth;   /* events held in memory, 16-1000000, default 8192 */
@@ -171,6 +197,11 @@ int config_warnings(const struct config *c, config_warn_fn fn, void *arg);
  * its value; password_file as its path (never its contents). */
 typedef void (*config_each_fn)(void *arg, const char *key, const char *value);
 void config_each(const struct config *c, config_each_fn fn, void *arg);
+
+/* The number of servers (at least 1), and server i's host and port (its
+ * own, else `port`; 0 = the LDAP default) for i < config_server_count. */
+unsigned config_server_count(const struct config *c);
+void config_server_at(const struct config *c, unsigned i, const char **host, unsigned *port);
 
 /* Fill mapper options from c (hostname left NULL for the caller).
  * o->class_name points into c: keep c alive while o is used. */

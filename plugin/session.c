@@ -900,8 +900,7 @@ void session_opts_from_config(struct session_opts *o, const struct config *c)
 	};
 
 	memset(o, 0, sizeof(*o));
-	o->server = c->server;
-	o->port = c->port;
+	config_server_at(c, 0, &o->server, &o->port);
 	o->user = c->user;
 	o->password = c->bind == CONFIG_BIND_SIMPLE ? c->password : NULL;
 	o->timeout = c->timeout;
@@ -918,9 +917,34 @@ void session_opts_from_config(struct session_opts *o, const struct config *c)
 	keepalive_from_config(&o->keepalive, c);
 }
 
+void session_opts_for_server(struct session_opts *o, const struct config *c, unsigned i)
+{
+	session_opts_from_config(o, c);
+	config_server_at(c, i, &o->server, &o->port);
+}
+
+void session_peer_name(const struct session_opts *o, char *out, size_t len)
+{
+	char uri[600];
+
+	if (make_uri(o, uri, sizeof(uri), out, len) != 0 && len)
+		snprintf(out, len, "%.40s...", o->server);
+}
+
+static bool servers_same(const struct config *a, const struct config *b)
+{
+	if (a->nservers != b->nservers)
+		return false;
+	for (unsigned i = 0; i < a->nservers; i++)
+		if (strcmp(a->servers[i].host, b->servers[i].host) != 0 ||
+		    a->servers[i].port != b->servers[i].port)
+			return false;
+	return true;
+}
+
 bool session_config_same(const struct config *a, const struct config *b)
 {
-	return strcmp(a->server, b->server) == 0 && a->port == b->port &&
+	return strcmp(a->server, b->server) == 0 && a->port == b->port && servers_same(a, b) &&
 	       strcmp(a->user, b->user) == 0 && strcmp(a->password, b->password) == 0 &&
 	       a->timeout == b->timeout && a->tls == b->tls && a->bind == b->bind &&
 	       a->tls_verify == b->tls_verify && a->tls_min_version == b->tls_min_version &&

@@ -72,9 +72,15 @@ struct session_opts {
 struct config;
 
 /* Options for the connection c describes (pointers into c: keep c alive
- * while o is used). */
+ * while o is used): its primary server. */
 void session_opts_from_config(struct session_opts *o, const struct config *c);
-/* True when a and b describe the same connection (no reconnect needed). */
+/* The same for server i of c's list (config_server_at): the URI, and so
+ * the TLS host name check, use that server's host. */
+void session_opts_for_server(struct session_opts *o, const struct config *c, unsigned i);
+/* "host:port" of o as session_peer will say it once connected. */
+void session_peer_name(const struct session_opts *o, char *out, size_t len);
+/* True when a and b describe the same connections, server list included
+ * (no reconnect needed). */
 bool session_config_same(const struct config *a, const struct config *b);
 
 enum session_status {

@@ -234,8 +234,9 @@ static const struct bad_case bad_strings[] = {
         {"server =", "t.conf:1: key 'server': value '' is empty; use 1-255 characters"},
         {"server = ldap://zos.example.com", "t.conf:1: key 'server': value "
                                             "'ldap://zos.example.com' is a URI"},
-        {"server = zos example",
-         "t.conf:1: key 'server': value 'zos example' has the character ' '"},
+        /* a blank separates servers now (see server_list): ';' is still refused */
+        {"server = zos;example",
+         "t.conf:1: key 'server': value 'zos;example' has the character ';'"},
         {"server = zos/x", "has the character '/'"},
         {"user =", "t.conf:1: key 'user': value '' is empty; use 1-8 characters"},
         {"user = ABCDEFGHI", "t.conf:1: key 'user': value 'ABCDEFGHI' is too long; use 1-8 "
@@ -260,6 +261,102 @@ START_TEST(string_errors_named)
 	         strcmp(key, "server") ? "server = h\n" : "",
 	         strcmp(key, "user") ? "user = U\n" : "",
 	         strcmp(key, "password") ? "password = p\n" : "");
+	ck_assert_int_eq(parse(text, &c, &ms), 1);
+	if (!has_msg(&ms, bc->want))
+		dump(&ms);
+	ck_assert(has_msg(&ms, bc->want));
+}
+END_TEST
+
+/* server = a list: the primary, then alternates, host[:port], IPv6 in
+ * brackets when a port follows; `port` is the default of the others. */
+START_TEST(server_list_parsed)
+{
+	struct config c;
+	struct msgs ms;
+	const char *host;
+	unsigned port;
+
+	ck_assert_int_eq(parse("server = zos1.example.com zos2.example.com:1389,  [fd00::2]:636 ,"
+	                       "::1\nport = 1000\nuser = U\npassword = p\n",
+	                       &c, &ms),
+	                 0);
+	ck_assert_uint_eq(c.nservers, 4);
+	ck_assert_uint_eq(config_server_count(&c), 4);
+	ck_assert_str_eq(c.server, "zos1.example.com"); /* the primary, as the original's key */
+	ck_assert_str_eq(c.servers[1].host, "zos2.example.com");
+	ck_assert_uint_eq(c.servers[1].port, 1389);
+	ck_assert_str_eq(c.servers[2].host, "fd00::2");
+	ck_assert_uint_eq(c.servers[2].port, 636);
+	ck_assert_str_eq(c.servers[3].host, "::1"); /* several colons: an address, no port */
+	ck_assert_uint_eq(c.servers[3].port, 0);
+	config_server_at(&c, 0, &host, &port);
+	ck_assert_str_eq(host, "zos1.example.com");
+	ck_assert_uint_eq(port, 1000); /* `port` fills in */
+	config_server_at(&c, 1, &host, &port);
+	ck_assert_uint_eq(port, 1389);
+	ck_assert_int_eq(c.failback, CONFIG_FAILBACK_INTERVAL); /* the defaults */
+	ck_assert_uint_eq(c.failback_interval, 300);
+}
+END_TEST
+
+static void find_value(void *arg, const char *key, const char *value)
+{
+	char *out = arg;
+
+	if (strcmp(key, "server") == 0)
+		snprintf(out, 256, "%s", value);
+}
+
+/* The state file shows the list as it could be written back. */
+START_TEST(server_list_shown)
+{
+	struct config c;
+	struct msgs ms;
+	char shown[256] = "";
+
+	ck_assert_int_eq(parse("server = a.example, [fd00::2]:636,b:1389\n"
+	                       "user = U\npassword = p\nfailback = never\n",
+	                       &c, &ms),
+	                 0);
+	config_each(&c, find_value, shown);
+	ck_assert_str_eq(shown, "a.example [fd00::2]:636 b:1389");
+	ck_assert_int_eq(c.failback, CONFIG_FAILBACK_NEVER);
+	ck_assert_int_eq(parse(REQ, &c, &ms), 0); /* one server: as before */
+	ck_assert_uint_eq(c.nservers, 1);
+	config_each(&c, find_value, shown);
+	ck_assert_str_eq(shown, "zos.example.com");
+}
+END_TEST
+
+static const struct bad_case bad_lists[] = {
+        {"server = a,,b", "t.conf:1: key 'server': value 'a,,b' has an empty entry"},
+        {"server = a,", "value 'a,' has an empty entry"},
+        {"server = a:0", "entry 'a:0' has a bad port; use host:1-65535"},
+        {"server = a b:65536", "entry 'b:65536' has a bad port"},
+        {"server = a:12x", "entry 'a:12x' has a bad port"},
+        {"server = a:", "entry 'a:' has a bad port"},
+        {"server = :389", "entry ':389' has no host"},
+        {"server = [::1", "entry '[::1' is not [IPv6-address]"},
+        {"server = [::1]x", "entry '[::1]x' is not [IPv6-address]"},
+        {"server = a b A", "key 'server': A port 389 is listed twice (entries 1 and 3)"},
+        {"server = a a:389", "a port 389 is listed twice (entries 1 and 2)"},
+        {"server = h1 h2 h3 h4 h5 h6 h7 h8 h9", "more than 8 servers"},
+        {"server = a b/c", "value 'b/c' has the character '/'"},
+        {"failback = sometimes", "key 'failback': value 'sometimes'"},
+        {"failback_interval = 0", "key 'failback_interval': value '0' is out of range"},
+};
+
+START_TEST(server_list_errors_named)
+{
+	const struct bad_case *bc = &bad_lists[_i];
+	char text[512];
+	struct config c;
+	struct msgs ms;
+	bool server = strncmp(bc->line, "server", 6) == 0;
+
+	snprintf(text, sizeof(text), "%s\n%suser = U\npassword = p\n", bc->line,
+	         server ? "" : "server = h\n");
 	ck_assert_int_eq(parse(text, &c, &ms), 1);
 	if (!has_msg(&ms, bc->want))
 		dump(&ms);
@@ -867,6 +964,10 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(t, string_errors_named, 0,
 	                    (int)(sizeof(bad_strings) / sizeof(bad_strings[0])));
 	tcase_add_test(t, long_values_refused);
+	tcase_add_test(t, server_list_parsed);
+	tcase_add_test(t, server_list_shown);
+	tcase_add_loop_test(t, server_list_errors_named, 0,
+	                    (int)(sizeof(bad_lists) / sizeof(bad_lists[0])));
 	tcase_add_test(t, missing_required_keys);
 	tcase_add_test(t, all_problems_reported);
 	tcase_add_test(t, nul_byte_refused);
