@@ -6,7 +6,7 @@
 /* A list that once held a huge event keeps its memory for the next one;
  * past this size it is given back instead, so sixteen slots cannot pin
  * sixteen huge events' worth of memory. */
-#define ASSEMBLE_KEEP_BYTES (1024 * 1024)
+#define ASSEMBLE_KEEP_BYTES ((size_t)1024 * 1024)
 
 void assemble_init(struct assembler *a, assemble_emit_fn emit, void *arg)
 {

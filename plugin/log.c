@@ -247,8 +247,8 @@ bool log_limited(const char *key, const char *id, const char *fmt, ...)
 	if (quiet) {
 		size_t used = strlen(text);
 
-		snprintf(text + used, sizeof(text) - used, " (%lu similar message%s suppressed)", quiet,
-		         quiet == 1 ? "" : "s");
+		snprintf(text + used, sizeof(text) - used, " (%lu similar message%s suppressed)",
+		         quiet, quiet == 1 ? "" : "s");
 	}
 	log_emit(id, text);
 	pthread_mutex_unlock(&L.mu);

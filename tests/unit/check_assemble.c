@@ -79,7 +79,8 @@ START_TEST(test_interleaved_parts_join)
 	const char *text =
 	        "type=NETFILTER_CFG msg=audit(1481076984.827:17): table=filter family=2 entries=0\n"
 	        "type=SERVICE_STOP msg=audit(1481076984.534:16): pid=1 uid=0 auid=4294967295 "
-	        "ses=4294967295 msg='unit=irqbalance comm=\"systemd\" exe=\"/usr/lib/systemd/systemd\" "
+	        "ses=4294967295 msg='unit=irqbalance comm=\"systemd\" "
+	        "exe=\"/usr/lib/systemd/systemd\" "
 	        "hostname=? addr=? terminal=? res=success'\n"
 	        "type=SOCKADDR msg=audit(1490816924.990:517643): saddr=100000000000000000000000\n"
 	        "type=SYSCALL msg=audit(1481076984.827:17): arch=c000003e syscall=313 success=yes "
@@ -114,10 +115,11 @@ START_TEST(test_window_full_emits_oldest_in_order)
 	const int events = ASSEMBLE_SLOTS + 5;
 
 	for (int i = 1; i <= events; i++)
-		off += (size_t)snprintf(text + off, sizeof text - off,
-		                        "type=USER_LOGIN msg=audit(1700000000.%03d:%d): pid=1 uid=0 "
-		                        "msg='op=login acct=\"u%d\" res=failed'\n",
-		                        i, i, i);
+		off += (size_t)snprintf(
+		        text + off, sizeof text - off,
+		        "type=USER_LOGIN msg=audit(1700000000.%03d:%d): pid=1 uid=0 "
+		        "msg='op=login acct=\"u%d\" res=failed'\n",
+		        i, i, i);
 	feed(text, &s, 0);
 	/* Without a flush, all but a window's worth are out already. */
 	ck_assert_uint_eq(s.n, (size_t)events - ASSEMBLE_SLOTS);
