@@ -104,6 +104,35 @@ static const char *conn_state(const struct sender_stats *s)
 	return s->paused ? "paused" : s->connected ? "yes" : "no";
 }
 
+/* With alternates: switches=N servers=HOST:PORT/connects/failures/items,...
+ * (the primary first). One server: nothing, the line stays as it was. */
+static void add_servers_line(struct out *o, const struct sender_stats *s)
+{
+	if (s->nservers < 2)
+		return;
+	add(o, " switches=%" PRIu64 " servers=", s->switches);
+	for (unsigned i = 0; i < s->nservers && i < SENDER_SERVERS_MAX; i++)
+		add(o, "%s%s/%" PRIu64 "/%" PRIu64 "/%" PRIu64, i ? "," : "", s->server[i].peer,
+		    s->server[i].connects, s->server[i].failures, s->server[i].items_sent);
+}
+
+/* Every server of the list in the state file, numbered from 1 (the primary). */
+static void add_servers_state(struct out *o, const struct sender_stats *s)
+{
+	add(o, "server_switches: %" PRIu64 "\n", s->switches);
+	for (unsigned i = 0; i < s->nservers && i < SENDER_SERVERS_MAX; i++) {
+		const struct sender_server_stats *v = &s->server[i];
+
+		add(o,
+		    "server.%u.address: %s\nserver.%u.role: %s\nserver.%u.in_use: %s\n"
+		    "server.%u.connects: %" PRIu64 "\nserver.%u.failures: %" PRIu64
+		    "\nserver.%u.items_sent: %" PRIu64 "\n",
+		    i + 1, v->peer, i + 1, i ? "alternate" : "primary", i + 1,
+		    i == s->current && s->connected ? "yes" : "no", i + 1, v->connects, i + 1,
+		    v->failures, i + 1, v->items_sent);
+	}
+}
+
 int report_line(const struct stats_snap *d, struct buf *out)
 {
 	struct out o = {.b = out};
@@ -123,6 +152,7 @@ int report_line(const struct stats_snap *d, struct buf *out)
 	    d->snd.set_aside, stats_dropped_items(d), d->snd.resent, d->snd.connects,
 	    d->snd.connection_losses, d->server[0] ? d->server : "-", conn_state(&d->snd),
 	    d->q.held, d->q.limit, d->cpu);
+	add_servers_line(&o, &d->snd);
 	return finish(&o);
 }
 
@@ -170,6 +200,7 @@ static void add_delivery(struct out *o, const struct stats_snap *s)
 	    conn_state(&s->snd), s->server[0] ? s->server : "-", s->snd.requests, s->snd.items_sent,
 	    s->snd.responses, s->snd.resent, s->snd.connects, s->snd.connection_losses,
 	    s->snd.set_aside, s->snd.set_aside_errors, stats_dropped_items(s), s->snd.undelivered);
+	add_servers_state(o, &s->snd);
 	for (int i = 0; i < SETTLED_N; i++)
 		add(o, "settled.%s: %" PRIu64 "\n", sender_settled_name(i), s->snd.settled[i]);
 	add(o, "dropped.queue_full: %" PRIu64 "\n", s->q.dropped_items);

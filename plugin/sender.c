@@ -26,6 +26,7 @@
 #define PAUSE_BACKOFF_MIN   1.0
 #define PAUSE_BACKOFF_MAX   60.0
 #define TICK                1.0 /* longest sleep: control and deadlines are checked this often */
+#define BUSY_SWITCH         3   /* busy/unavailable answers in a row that count as a server error */
 
 /* A run of consecutive unsettled items of one event. Every unsettled item
  * of every event the sender holds is in exactly one slice, either pending
@@ -75,6 +76,14 @@ struct sender {
 	struct set_aside *sa; /* NULL: refused items are only logged and counted */
 	struct stats *stats;  /* operator counters (stats.h); NULL: none */
 	struct session *sess;
+	/* Failover (sender.h): cur is the server in use or being tried, last
+	 * the one last bound to, tried the server errors since the last
+	 * answer (a full round of them means back-off). probe holds the
+	 * primary while failback = interval switches back to it. */
+	unsigned cur, last, tried, busy_run;
+	struct session *probe;
+	double failback_at;
+	char why[320]; /* why the last server was left, for ZRA0701W/0702I */
 	struct deque pending;
 	double linger_from; /* when the oldest pending item was taken; 0 = send at once */
 	struct request *fly;
@@ -222,6 +231,74 @@ static void set_state(struct sender *s, bool connected, bool paused)
 	s->st.connected = connected;
 	s->st.paused = paused;
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- servers (failover) ---- */
+
+static unsigned nservers(const struct sender *s)
+{
+	return config_server_count(&s->cfg);
+}
+
+static const char *peer_of(const struct sender *s, unsigned i)
+{
+	return s->st.server[i].peer; /* written by this thread only: no lock to read */
+}
+
+/* Name the servers of the configuration in the per-server counters,
+ * keeping the counts of a server that was already listed (a reload). */
+static void name_servers(struct sender *s)
+{
+	struct sender_server_stats v[SENDER_SERVERS_MAX] = {0};
+	unsigned n = nservers(s);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct session_opts o;
+
+		session_opts_for_server(&o, &s->cfg, i);
+		session_peer_name(&o, v[i].peer, sizeof(v[i].peer));
+		for (unsigned j = 0; j < s->st.nservers; j++)
+			if (strcmp(s->st.server[j].peer, v[i].peer) == 0) {
+				v[i] = s->st.server[j];
+				break;
+			}
+	}
+	pthread_mutex_lock(&s->lock);
+	memcpy(s->st.server, v, sizeof(v));
+	s->st.nservers = n;
+	s->st.current = s->cur;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Where to go after a server error on cur. The failed server goes to the
+ * end of the round; with failback = reconnect a lost connection starts
+ * the next round at the primary (unless the primary is what was lost). */
+static unsigned next_server(const struct sender *s, bool was_connected)
+{
+	if (s->cfg.failback == CONFIG_FAILBACK_RECONNECT && was_connected && s->cur != 0)
+		return 0;
+	return (s->cur + 1) % nservers(s);
+}
+
+/* A server error on the server in use: count it, remember why, and pick
+ * the next server. true when that one should be tried at once; false
+ * when every server failed in turn (or there is only one): back off. */
+static bool server_failed(struct sender *s, const char *why, bool was_connected)
+{
+	bool at_once;
+
+	s->busy_run = 0;
+	snprintf(s->why, sizeof(s->why), "%s", why ? why : "server error");
+	s->tried++;
+	at_once = s->tried < nservers(s);
+	if (!at_once)
+		s->tried = 0;
+	pthread_mutex_lock(&s->lock);
+	s->st.server[s->cur].failures++;
+	s->cur = next_server(s, was_connected);
+	s->st.current = s->cur;
+	pthread_mutex_unlock(&s->lock);
+	return at_once;
 }
 
 /* ---- settling ---- */
@@ -519,9 +596,12 @@ static int encode_request(struct sender *s, const struct request *r)
 
 /* ---- connection ---- */
 
-static void drop_connection(struct sender *s, const char *why)
+/* The connection in use failed (lost, timed out, busy too long): its
+ * requests go back to the pending work and the next server is chosen.
+ * logged: why was already logged by the caller. */
+static void drop_connection(struct sender *s, const char *why, bool logged)
 {
-	if (why)
+	if (!logged)
 		log_msg("ZRA0304W",
 		        "%s; %zu request(s) in flight will be sent again after reconnecting "
 		        "(the server may see them twice)",
@@ -529,9 +609,19 @@ static void drop_connection(struct sender *s, const char *why)
 	session_close(s->sess);
 	requeue_all(s);
 	count_add(s, &s->st.connection_losses, 1);
+	set_state(s, false, false);
+	if (session_is_open(s->probe)) {
+		/* Failing back already: the primary is bound and waiting. */
+		snprintf(s->why, sizeof(s->why), "%s", why);
+		s->connect_at = 0;
+		return;
+	}
+	if (server_failed(s, why, true)) {
+		s->connect_at = 0;
+		return;
+	}
 	s->connect_wait = grow(s->connect_wait, CONNECT_BACKOFF_MIN, CONNECT_BACKOFF_MAX);
 	s->connect_at = now_mono() + jitter(s->connect_wait);
-	set_state(s, false, false);
 }
 
 static bool stopping(struct sender *s, double *stop_at)
@@ -545,6 +635,46 @@ static bool stopping(struct sender *s, double *stop_at)
 	return st;
 }
 
+/* Bound to server cur: count it, and log a change of server once. */
+static void connected(struct sender *s, double now)
+{
+	log_msg("ZRA0301I", "connected to %s and bound as racfid=%s,cn=ictx", session_peer(s->sess),
+	        s->cfg.user);
+	if (s->cur != s->last && s->cur == 0)
+		log_msg("ZRA0702I", "back on the primary server %s (left %s: %s)", peer_of(s, 0),
+		        peer_of(s, s->last), s->why);
+	else if (s->cur != s->last)
+		log_msg("ZRA0701W", "switched from %s to %s%s (%s)", peer_of(s, s->last),
+		        peer_of(s, s->cur), s->last == 0 ? "" : ", an alternate", s->why);
+	pthread_mutex_lock(&s->lock);
+	s->st.connects++;
+	s->st.server[s->cur].connects++;
+	s->st.current = s->cur;
+	if (s->cur != s->last)
+		s->st.switches++;
+	pthread_mutex_unlock(&s->lock);
+	s->last = s->cur;
+	s->busy_run = 0;
+	s->failback_at = now + s->cfg.failback_interval;
+	stats_server(s->stats, session_peer(s->sess));
+	s->connect_wait = 0;
+	s->send_at = 0;
+	set_state(s, true, false);
+}
+
+/* The probe to the primary becomes the session in use. */
+static void adopt_probe(struct sender *s, double now)
+{
+	struct session *old = s->sess;
+
+	session_close(old);
+	s->sess = s->probe;
+	s->probe = old;
+	s->cur = 0;
+	s->tried = 0;
+	connected(s, now);
+}
+
 static void try_connect(struct sender *s, double now)
 {
 	struct session_opts o;
@@ -552,19 +682,27 @@ static void try_connect(struct sender *s, double now)
 	double stop_at;
 	int code;
 	enum session_status rc;
+	unsigned failed;
 
-	session_opts_from_config(&o, &s->cfg);
+	if (session_is_open(s->probe)) {
+		adopt_probe(s, now);
+		return;
+	}
+	session_opts_for_server(&o, &s->cfg, s->cur);
 	if (stopping(s, &stop_at))
 		o.connect_limit = stop_at - now;
 	rc = session_open(s->sess, &o, &code, err, sizeof(err));
 	if (rc == SESSION_OK) {
-		log_msg("ZRA0301I", "connected to %s and bound as racfid=%s,cn=ictx",
-		        session_peer(s->sess), s->cfg.user);
-		count_add(s, &s->st.connects, 1);
-		stats_server(s->stats, session_peer(s->sess));
-		s->connect_wait = 0;
-		s->send_at = 0;
-		set_state(s, true, false);
+		connected(s, now);
+		return;
+	}
+	failed = s->cur;
+	if (server_failed(s, err, false)) {
+		log_msg(rc == SESSION_REJECTED ? "ZRA0303E" : "ZRA0302W", "%s%s; trying %s next",
+		        err,
+		        rc == SESSION_REJECTED ? ". Check user and password and the RACF user" : "",
+		        peer_of(s, s->cur));
+		s->connect_at = 0;
 		return;
 	}
 	if (rc == SESSION_REJECTED) {
@@ -578,6 +716,11 @@ static void try_connect(struct sender *s, double now)
 		s->connect_wait = grow(s->connect_wait, CONNECT_BACKOFF_MIN, CONNECT_BACKOFF_MAX);
 		log_msg("ZRA0302W", "%s; retrying in %.0f s", err, s->connect_wait);
 	}
+	if (nservers(s) > 1)
+		log_msg("ZRA0703W",
+		        "none of the %u servers could be used (the last tried, %s, failed); trying "
+		        "again from %s in %.0f s",
+		        nservers(s), peer_of(s, failed), peer_of(s, s->cur), s->connect_wait);
 	s->connect_at = now_mono() + jitter(s->connect_wait);
 }
 
@@ -635,7 +778,7 @@ static void send_one(struct sender *s, double now)
 	if (session_send(s->sess, ICTX_REQUEST_OID, s->req_buf.data, s->req_buf.len, &r->msgid, err,
 	                 sizeof(err)) != SESSION_OK) {
 		req_requeue(s, r);
-		drop_connection(s, err);
+		drop_connection(s, err, false);
 		return;
 	}
 	r->deadline = now + s->cfg.timeout;
@@ -643,12 +786,16 @@ static void send_one(struct sender *s, double now)
 	pthread_mutex_lock(&s->lock);
 	s->st.requests++;
 	s->st.items_sent += r->nitems;
+	s->st.server[s->cur].items_sent += r->nitems;
 	pthread_mutex_unlock(&s->lock);
 }
 
 static void fill_window(struct sender *s, double now)
 {
-	while (session_is_open(s->sess) && s->nfly < s->cfg.window && now >= s->send_at) {
+	/* While the primary waits in probe, the alternate only finishes its
+	 * requests in flight: nothing is sent twice by a failback. */
+	while (session_is_open(s->sess) && !session_is_open(s->probe) && s->nfly < s->cfg.window &&
+	       now >= s->send_at) {
 		pull(s, now);
 		if (!batch_ready(s, now))
 			return;
@@ -773,6 +920,18 @@ static void ldap_refused(struct sender *s, struct request *r, const struct sessi
 	            session_peer(s->sess), r->nitems, ldap_err2string(res->ldap_code),
 	            res->ldap_code, res->diagnostic ? ": " : "",
 	            res->diagnostic ? res->diagnostic : "", s->pause_wait);
+	if (transient && ++s->busy_run >= BUSY_SWITCH && nservers(s) > 1) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s answered %s (LDAP %d) %u times in a row",
+		         session_peer(s->sess), ldap_err2string(res->ldap_code), res->ldap_code,
+		         s->busy_run);
+		count_add(s, &s->st.resent, r->nitems);
+		requeue_all(s); /* the later requests behind r, so r stays first */
+		req_requeue(s, r);
+		drop_connection(s, why, false);
+		return;
+	}
 	if (transient) {
 		count_add(s, &s->st.resent, r->nitems);
 		req_requeue(s, r);
@@ -812,6 +971,9 @@ static void handle_result(struct sender *s, const struct session_result *res)
 	s->fly[s->nfly] = r;
 	count_add(s, &s->st.responses, 1);
 	s->connect_wait = 0;
+	s->tried = 0;
+	if (res->ldap_code != LDAP_BUSY && res->ldap_code != LDAP_UNAVAILABLE)
+		s->busy_run = 0;
 	if (res->ldap_code != LDAP_SUCCESS)
 		ldap_refused(s, &s->fly[s->nfly], res);
 	else if (!response_usable(s, res))
@@ -832,7 +994,7 @@ static void read_results(struct sender *s, int timeout_ms)
 	while (session_is_open(s->sess) &&
 	       (rc = session_poll(s->sess, timeout_ms, &res, err, sizeof(err))) != 0) {
 		if (rc < 0) {
-			drop_connection(s, err);
+			drop_connection(s, err, false);
 			return;
 		}
 		handle_result(s, &res);
@@ -850,7 +1012,52 @@ static void check_deadlines(struct sender *s, double now)
 	snprintf(why, sizeof(why), "%s: no answer to a request of %zu items within %u s",
 	         session_peer(s->sess), s->fly[0].nitems, s->cfg.timeout);
 	log_msg("ZRA0305W", "%s; the connection is considered dead", why);
-	drop_connection(s, NULL);
+	drop_connection(s, why, true);
+}
+
+/* ---- failback = interval ---- */
+
+static bool failback_due(struct sender *s, double now)
+{
+	double stop_at;
+
+	return s->cfg.failback == CONFIG_FAILBACK_INTERVAL && s->cur != 0 && nservers(s) > 1 &&
+	       session_is_open(s->sess) && !session_is_open(s->probe) && now >= s->failback_at &&
+	       !stopping(s, &stop_at);
+}
+
+/* While on an alternate: every failback_interval, connect and bind to the
+ * primary on a second session. Once that works, the alternate finishes
+ * what is in flight (fill_window sends nothing more) and then the primary
+ * takes over, so the switch resends nothing. Runs between requests, in
+ * this thread: the probe blocks it for at most timeout seconds. */
+static void failback_step(struct sender *s, double now)
+{
+	struct session_opts o;
+	char err[512];
+	int code;
+
+	if (session_is_open(s->probe)) {
+		if (s->nfly == 0)
+			adopt_probe(s, now);
+		return;
+	}
+	if (!failback_due(s, now))
+		return;
+	session_opts_for_server(&o, &s->cfg, 0);
+	if (session_open(s->probe, &o, &code, err, sizeof(err)) == SESSION_OK) {
+		snprintf(s->why, sizeof(s->why),
+		         "failback = interval: the primary accepted a bind again after %u s",
+		         s->cfg.failback_interval);
+		if (s->nfly == 0)
+			adopt_probe(s, now_mono());
+		return;
+	}
+	count_add(s, &s->st.server[0].failures, 1);
+	s->failback_at = now_mono() + s->cfg.failback_interval;
+	log_limited("failback", "ZRA0704I",
+	            "the primary server is still not usable (%s); staying on %s, next try in %u s",
+	            err, session_peer(s->sess), s->cfg.failback_interval);
 }
 
 /* ---- control: reload, stop ---- */
@@ -895,6 +1102,12 @@ static void apply_reload(struct sender *s)
 	config_wipe(&s->cfg);
 	s->cfg = c;
 	config_wipe(&c);
+	if (reconnect) {
+		/* A new list (or new credentials) starts at its primary. */
+		session_close(s->probe);
+		s->cur = s->last = s->tried = 0;
+		name_servers(s);
+	}
 	if (reconnect && session_is_open(s->sess)) {
 		log_msg("ZRA0306I", "connection settings changed: reconnecting to %s",
 		        s->cfg.server);
@@ -902,6 +1115,7 @@ static void apply_reload(struct sender *s)
 		requeue_all(s);
 		set_state(s, false, false);
 	}
+	s->failback_at = now_mono() + s->cfg.failback_interval;
 	/* An administrator who reloads has usually just fixed something. */
 	s->connect_at = 0;
 	s->connect_wait = 0;
@@ -933,8 +1147,10 @@ static void wait_for_work(struct sender *s, double now, double stop_at)
 	nfds_t n = 0;
 	double until = min_d(now + TICK, stop_at);
 	bool open = session_is_open(s->sess);
+	/* Failing back: nothing is sent until the alternate's answers are in. */
+	bool sending = open && !session_is_open(s->probe);
 	bool want_input =
-	        open && s->nfly < s->cfg.window && now >= s->send_at && !queue_finished(s->q);
+	        sending && s->nfly < s->cfg.window && now >= s->send_at && !queue_finished(s->q);
 	int fd;
 
 	p[n++] = (struct pollfd){.fd = s->ctl_fd, .events = POLLIN};
@@ -946,11 +1162,15 @@ static void wait_for_work(struct sender *s, double now, double stop_at)
 		until = min_d(until, s->connect_at);
 	if (open && s->nfly)
 		until = min_d(until, s->fly[0].deadline);
+	if (open && s->cfg.failback == CONFIG_FAILBACK_INTERVAL && s->cur != 0)
+		until = min_d(until, s->failback_at);
+	if (open && session_is_open(s->probe) && s->nfly == 0)
+		until = now;
 	if (open && s->send_at > now)
 		until = min_d(until, s->send_at);
-	if (open && s->pending.len && s->linger_from && now >= s->send_at)
+	if (sending && s->pending.len && s->linger_from && now >= s->send_at)
 		until = min_d(until, s->linger_from + s->cfg.linger_ms / 1000.0);
-	if (open && s->pending.len && !s->linger_from && now >= s->send_at &&
+	if (sending && s->pending.len && !s->linger_from && now >= s->send_at &&
 	    s->nfly < s->cfg.window)
 		until = now;
 	int ms = until > now ? (int)((until - now) * 1000.0) + 1 : 0;
@@ -985,6 +1205,9 @@ static void *sender_main(void *arg)
 		if (session_is_open(s->sess)) {
 			read_results(s, 0);
 			check_deadlines(s, now_mono());
+		}
+		if (session_is_open(s->sess)) {
+			failback_step(s, now_mono());
 			fill_window(s, now_mono());
 		}
 		if (!stop)
@@ -1007,11 +1230,13 @@ struct sender *sender_new(const struct config *c, struct queue *q)
 	pthread_mutex_init(&s->lock, NULL);
 	s->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	s->sess = session_new();
-	if (s->ctl_fd < 0 || !s->sess || grow_window(s, c->window) != 0) {
+	s->probe = session_new();
+	if (s->ctl_fd < 0 || !s->sess || !s->probe || grow_window(s, c->window) != 0) {
 		sender_free(s);
 		return NULL;
 	}
 	s->cfg = *c;
+	name_servers(s);
 	s->q = q;
 	buf_init(&s->items_buf);
 	buf_init(&s->req_buf);
@@ -1083,6 +1308,7 @@ void sender_stop(struct sender *s, unsigned seconds)
 	pthread_join(s->thread, NULL);
 	s->started = false;
 	session_close(s->sess);
+	session_close(s->probe);
 	abandon(s);
 	set_state(s, false, false);
 }
@@ -1116,6 +1342,7 @@ void sender_free(struct sender *s)
 	free(s->fly);
 	free(s->pending.v);
 	session_free(s->sess);
+	session_free(s->probe);
 	if (s->ctl_fd >= 0)
 		close(s->ctl_fd);
 	buf_free(&s->items_buf);

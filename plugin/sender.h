@@ -31,6 +31,19 @@
  * in the spool) once all its items are; at stop, what is not settled is
  * let go unsettled and stays in the spool for the next start.
  *
+ * Failover. `server` may list alternates after the primary. A server
+ * error - connect, TLS or bind failure, connection lost, no answer within
+ * timeout, LDAP busy/unavailable BUSY_SWITCH times in a row - moves to the
+ * next server at once; only when every server failed in turn does the
+ * back-off wait apply. Per-item outcomes never move (RACF decides them the
+ * same on every server). Requests in flight on a lost server are resent to
+ * the next (at least once). failback: interval tries the primary every
+ * failback_interval s while on an alternate, on a second session; when it
+ * binds, nothing new is sent on the alternate, its requests in flight are
+ * answered, then the primary takes over (nothing resent). reconnect
+ * starts every new connection at the primary; never stays. Each switch is
+ * logged once (ZRA0701W to an alternate, ZRA0702I back on the primary).
+ *
  * Outcome policy (mapping.md, Outcomes) is decided in one function,
  * sender.c: judge(). */
 #ifndef ZR_SENDER_H
@@ -67,6 +80,17 @@ enum sender_dropped {
 	DROPPED_N
 };
 
+#define SENDER_SERVERS_MAX CONFIG_SERVERS_MAX
+#define SENDER_PEER_LEN    300
+
+/* Per server of the list, in its order ([0] the primary). */
+struct sender_server_stats {
+	char peer[SENDER_PEER_LEN]; /* "host:port" */
+	uint64_t connects;          /* successful binds */
+	uint64_t failures;          /* server errors: connect, TLS, bind, loss, timeout, busy */
+	uint64_t items_sent;        /* items sent to it (a resent item counts again) */
+};
+
 struct sender_stats {
 	uint64_t requests;   /* extended operations sent */
 	uint64_t items_sent; /* items in them (a resent item counts again) */
@@ -81,6 +105,10 @@ struct sender_stats {
 	uint64_t set_aside_errors; /* writes to it that failed (the item stayed) */
 	bool connected;
 	bool paused; /* a server-side setup error holds delivery */
+	struct sender_server_stats server[SENDER_SERVERS_MAX];
+	unsigned nservers; /* entries of server[] in use */
+	unsigned current;  /* index of the server in use or being tried */
+	uint64_t switches; /* failovers and failbacks */
 };
 
 const char *sender_settled_name(enum sender_settled i);

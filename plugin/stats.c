@@ -147,6 +147,26 @@ static void table_delta(const struct stats_table *now, const struct stats_table 
 
 #define SUB(f) (out->f = now->f - prev->f)
 
+/* Per-server counters of an interval, matched by name: a reload may have
+ * changed the list (a server new in it counts from zero). */
+static void servers_delta(const struct sender_stats *now, const struct sender_stats *prev,
+                          struct sender_stats *out)
+{
+	for (unsigned i = 0; i < now->nservers && i < SENDER_SERVERS_MAX; i++) {
+		const struct sender_server_stats *p = NULL;
+		struct sender_server_stats *o = &out->server[i];
+
+		for (unsigned j = 0; j < prev->nservers && j < SENDER_SERVERS_MAX; j++)
+			if (strcmp(prev->server[j].peer, now->server[i].peer) == 0)
+				p = &prev->server[j];
+		if (!p)
+			continue;
+		o->connects = now->server[i].connects - p->connects;
+		o->failures = now->server[i].failures - p->failures;
+		o->items_sent = now->server[i].items_sent - p->items_sent;
+	}
+}
+
 static void sender_delta(const struct sender_stats *now, const struct sender_stats *prev,
                          struct sender_stats *out)
 {
@@ -160,6 +180,8 @@ static void sender_delta(const struct sender_stats *now, const struct sender_sta
 	SUB(undelivered);
 	SUB(set_aside);
 	SUB(set_aside_errors);
+	SUB(switches);
+	servers_delta(now, prev, out);
 	for (int i = 0; i < SETTLED_N; i++)
 		SUB(settled[i]);
 	for (int i = 0; i < DROPPED_N; i++)
