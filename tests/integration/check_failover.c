@@ -1,0 +1,278 @@
+/* check_failover.c - a primary and an alternate simulator: the primary is
+ * killed mid-stream, the alternate takes over with nothing lost, the primary
+ * comes back on its port, and failback = interval / never is honoured. */
+#include <zr-autoconf.h> /* _GNU_SOURCE and friends, before any system header */
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define FB_INTERVAL 4   /* failback_interval in the test's config, seconds */
+#define N_FIRST     400 /* records before and while the primary dies */
+#define N_SECOND    200 /* records while on the alternate */
+#define N_THIRD     100 /* records after the primary is back */
+#define SEC0        1700002000LL
+
+struct fo {
+	char *dir, *dir_a, *dir_b, *conf, *state;
+	struct zr_sim a, b; /* a: the primary */
+	struct zr_plugin p;
+	struct zr_log l; /* every record fed so far */
+	char *text;      /* their text */
+	size_t len;
+};
+
+static void show_log(const struct zr_plugin *p)
+{
+	char *log = zr_plugin_log(p);
+	size_t n = strlen(log);
+
+	fprintf(stderr, "--- plugin log (last 3000 bytes):\n%s\n", n > 3000 ? log + n - 3000 : log);
+	free(log);
+}
+
+/* Feed n generated records (serials from first) and remember them. */
+static void fo_feed(struct fo *f, size_t n, unsigned long first)
+{
+	char *gen = zr_gen_records(n, first, SEC0 + (long long)first);
+	size_t gl = strlen(gen);
+
+	ck_assert_int_eq(zr_plugin_feed(&f->p, gen, gl), 0);
+	f->text = zr_xrealloc(f->text, f->len + gl + 1);
+	memcpy(f->text + f->len, gen, gl + 1);
+	f->len += gl;
+	free(gen);
+	zr_log_free(&f->l);
+	ck_assert_int_eq(zr_log_parse(f->text, f->len, &f->l), 0);
+}
+
+/* Both journals as one: the union of what the two servers saw. */
+static void load_union(const struct fo *f, struct zr_journal *u)
+{
+	struct zr_journal a, b;
+
+	ck_assert_int_eq(zr_journal_load(f->a.journal, &a), 0);
+	ck_assert_int_eq(zr_journal_load(f->b.journal, &b), 0);
+	u->n = a.n + b.n;
+	u->line = zr_xrealloc(NULL, (u->n ? u->n : 1) * sizeof(u->line[0]));
+	memcpy(u->line, a.line, a.n * sizeof(a.line[0]));
+	memcpy(u->line + a.n, b.line, b.n * sizeof(b.line[0]));
+	free(a.line); /* the lines now belong to u */
+	free(b.line);
+}
+
+/* Wait until every record fed is in the union of the journals. */
+static bool fo_wait_all(struct fo *f, double timeout, struct zr_verdict *v)
+{
+	const struct zr_expect e = {.major = 0, .quiet = true};
+	double end = zr_now() + timeout * zr_scale();
+
+	for (;;) {
+		struct zr_journal u;
+
+		load_union(f, &u);
+		zr_verify(&f->l, &u, &e, "union", v);
+		zr_journal_free(&u);
+		if (v->delivered == v->expected || zr_now() > end)
+			return v->delivered == v->expected;
+		zr_sleep(0.2);
+	}
+}
+
+static size_t items_in(const char *journal)
+{
+	struct zr_journal j;
+	size_t n;
+
+	ck_assert_int_eq(zr_journal_load(journal, &j), 0);
+	n = zr_journal_count(&j, NULL);
+	zr_journal_free(&j);
+	return n;
+}
+
+/* Two simulators (the primary with latency, so the kill lands mid-stream),
+ * the plugin with both in its server list. */
+static void fo_start(struct fo *f, const char *failback)
+{
+	const char *const slow[] = {"--latency-ms", "40", NULL};
+	char extra[512];
+
+	f->dir = zr_tmpdir();
+	f->dir_a = zr_tmpdir();
+	f->dir_b = zr_tmpdir();
+	f->state = zr_path(f->dir, "state");
+	ck_assert_int_eq(zr_sim_start(&f->a, f->dir_a, 0, slow), 0);
+	ck_assert_int_eq(zr_sim_start(&f->b, f->dir_b, 0, NULL), 0);
+	snprintf(extra, sizeof(extra),
+	         "server = 127.0.0.1:%d, 127.0.0.1:%d\nfailback = %s\nfailback_interval = %d\n"
+	         "batch_items = 4\nwindow = 2\ntimeout = 2\nstate_file = %s\n",
+	         f->a.port, f->b.port, failback, FB_INTERVAL, f->state);
+	f->conf = zr_config_write(f->dir, "zos-remote.conf", f->a.port, extra);
+	ck_assert_int_eq(zr_plugin_start(&f->p, f->dir, NULL, f->conf, NULL, NULL), 0);
+}
+
+/* Kill the primary mid-stream: the alternate must take over, every record
+ * in the union. Returns the items the primary had seen. */
+static size_t fo_kill_primary(struct fo *f)
+{
+	struct zr_verdict v;
+
+	fo_feed(f, N_FIRST, 10000);
+	size_t before = zr_journal_wait_items(f->a.journal, 40, 15);
+	ck_assert_msg(before >= 40, "only %zu items reached the primary", before);
+	zr_sim_stop(&f->a, SIGKILL); /* no goodbye: a dead LPAR */
+	size_t seen_a = items_in(f->a.journal);
+	ck_assert_msg(seen_a < N_FIRST, "the primary had everything (%zu) before it was killed",
+	              seen_a);
+	fo_feed(f, N_SECOND, 20000);
+	bool all = fo_wait_all(f, 30, &v);
+	if (!all)
+		show_log(&f->p);
+	ck_assert_msg(all, "after the primary died %zu of %zu records arrived", v.delivered,
+	              v.expected);
+	ck_assert_msg(zr_plugin_wait_log(&f->p, "ZRA0701W", 5), "no ZRA0701W for the switch");
+	printf("failover: primary saw %zu items before the kill; alternate %zu; records %zu "
+	       "delivered %zu duplicates %zu\n",
+	       seen_a, items_in(f->b.journal), v.expected, v.delivered, v.duplicates);
+	return seen_a;
+}
+
+/* End the input, check the exit, the union, and the state file. */
+static void fo_finish(struct fo *f, const char *what, char **state)
+{
+	struct zr_verdict v;
+
+	ck_assert_int_eq(kill(f->p.pid, SIGUSR1), 0);
+	ck_assert_msg(zr_plugin_wait_log(&f->p, "ZRA0602I", 10), "no state file written");
+	*state = zr_read_file(f->state, NULL);
+	ck_assert_ptr_nonnull(*state);
+	zr_plugin_close_input(&f->p);
+	bool exited = zr_plugin_wait(&f->p, 15 * zr_scale());
+	zr_sim_stop(&f->a, SIGTERM);
+	zr_sim_stop(&f->b, SIGTERM);
+	bool all = fo_wait_all(f, 1, &v);
+	printf("%-18s records %zu delivered %zu items %zu duplicates %zu unmatched %zu\n", what,
+	       v.expected, v.delivered, v.items, v.duplicates, v.unmatched);
+	fflush(stdout);
+	if (!all || !exited)
+		show_log(&f->p);
+	ck_assert_msg(all, "%s: %zu of %zu records delivered", what, v.delivered, v.expected);
+	ck_assert_msg(exited, "%s: the plugin did not exit after its input ended", what);
+	ck_assert_int_eq(zr_plugin_exit_code(&f->p), 0);
+	ck_assert_uint_eq(v.unmatched, 0);
+	/* Three switches at most can resend: a window of 2 batches of 4 each. */
+	ck_assert_msg(v.duplicates <= 3 * 2 * 4, "%s: %zu duplicates", what, v.duplicates);
+}
+
+static void fo_free(struct fo *f)
+{
+	zr_plugin_free(&f->p);
+	zr_sim_free(&f->a);
+	zr_sim_free(&f->b);
+	zr_log_free(&f->l);
+	free(f->text);
+	free(f->conf);
+	free(f->state);
+	free(f->dir);
+	free(f->dir_a);
+	free(f->dir_b);
+}
+
+/* A counter of the state file, e.g. "server.1.connects"; -1 when absent. */
+static long long state_num(const char *state, const char *key)
+{
+	char needle[96];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "\n%s: ", key);
+	p = strstr(state, needle);
+	return p ? atoll(p + strlen(needle)) : -1;
+}
+
+/* failback = interval: back on the primary within the interval plus the
+ * connect and the drain of the alternate, and later records go there. */
+START_TEST(test_failback_interval)
+{
+	struct fo f = {0};
+	char *state = NULL;
+
+	fo_start(&f, "interval");
+	fo_kill_primary(&f);
+	size_t a_before = items_in(f.a.journal);
+	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, f.a.port, NULL), 0);
+	double t0 = zr_now();
+	/* slack: the probe's connect and bind (timeout 2 s) and the jittered tick */
+	double limit = FB_INTERVAL + 2 + 3;
+	bool back = zr_plugin_wait_log(&f.p, "ZRA0702I", limit);
+	double took = zr_now() - t0;
+	printf("failback = interval: back on the primary %.1f s after it restarted (limit %.0f "
+	       "s)\n",
+	       took, limit * zr_scale());
+	if (!back)
+		show_log(&f.p);
+	ck_assert_msg(back, "not back on the primary within %.0f s", limit * zr_scale());
+	size_t b_after_switch = items_in(f.b.journal);
+	fo_feed(&f, N_THIRD, 30000);
+	size_t now_a = zr_journal_wait_items(f.a.journal, a_before + N_THIRD, 20);
+	ck_assert_msg(now_a >= a_before + N_THIRD, "only %zu of %d later records on the primary",
+	              now_a - a_before, N_THIRD);
+	ck_assert_uint_eq(items_in(f.b.journal), b_after_switch); /* none to the alternate */
+	fo_finish(&f, "failback=interval", &state);
+	ck_assert_msg(state_num(state, "server.1.connects") >= 2, "state:\n%s", state);
+	ck_assert_msg(state_num(state, "server.1.failures") >= 1, "state:\n%s", state);
+	ck_assert_msg(state_num(state, "server.2.connects") >= 1, "state:\n%s", state);
+	ck_assert_msg(state_num(state, "server.2.items_sent") >= N_SECOND, "state:\n%s", state);
+	ck_assert_msg(state_num(state, "server_switches") >= 2, "state:\n%s", state);
+	ck_assert_ptr_nonnull(strstr(state, "server.1.role: primary"));
+	free(state);
+	fo_free(&f);
+}
+END_TEST
+
+/* failback = never: the primary back on its port changes nothing. */
+START_TEST(test_failback_never)
+{
+	struct fo f = {0};
+	char *state = NULL;
+
+	fo_start(&f, "never");
+	fo_kill_primary(&f);
+	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, f.a.port, NULL), 0);
+	size_t a_before = items_in(f.a.journal), b_before = items_in(f.b.journal);
+	/* Longer than failback = interval would have needed. */
+	zr_sleep((FB_INTERVAL + 5) * zr_scale());
+	fo_feed(&f, N_THIRD, 30000);
+	size_t now_b = zr_journal_wait_items(f.b.journal, b_before + N_THIRD, 20);
+	ck_assert_msg(now_b >= b_before + N_THIRD, "only %zu of %d later records on the alternate",
+	              now_b - b_before, N_THIRD);
+	ck_assert_uint_eq(items_in(f.a.journal), a_before);
+	char *log = zr_plugin_log(&f.p);
+	ck_assert_msg(!strstr(log, "ZRA0702I"), "went back to the primary with failback = never");
+	free(log);
+	printf("failback = never: %d later records on the alternate, none on the primary\n",
+	       N_THIRD);
+	fo_finish(&f, "failback=never", &state);
+	ck_assert_msg(state_num(state, "server.1.connects") == 1, "state:\n%s", state);
+	ck_assert_msg(state_num(state, "server_switches") == 1, "state:\n%s", state);
+	free(state);
+	fo_free(&f);
+}
+END_TEST
+
+static Suite *failover_suite(void)
+{
+	Suite *s = suite_create("integration-failover");
+
+	tcase_add_test(zr_tcase(s, "failback-interval", 120), test_failback_interval);
+	tcase_add_test(zr_tcase(s, "failback-never", 120), test_failback_never);
+	return s;
+}
+
+int main(void)
+{
+	return zr_run(failover_suite());
+}
