@@ -237,6 +237,8 @@ write_configs() { # dir format log_format port
 		timeout = 5
 		format = $fmt
 		drain_timeout = $DRAIN
+		spool_dir = $d/spool
+		state_file = $d/state
 	EOF
 	chown -R root:root "$d/etc"
 	chmod 0750 "$d/etc" "$d/etc/plugins.d"
