@@ -68,7 +68,7 @@ END_TEST
 START_TEST(test_list_growth)
 {
 	struct item_list l;
-	char tmp[32];
+	char tmp[64];
 
 	item_list_init(&l);
 	/* No item yet: a field has nowhere to go. */
