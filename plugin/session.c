@@ -442,6 +442,14 @@ static int send_bind(struct session *s, const struct session_opts *o, int *msgid
 		s->tls_failed = true;
 	} else {
 		describe(s->ld, rc, "cannot connect", s->peer, err, errlen);
+		/* TLS 1.3: a server that refuses our client certificate may close
+		 * before the bind is even written (a race with the reply below). */
+		if (rc < 0 && o->tls != SESSION_TLS_NONE && set(o->cert_file))
+			snprintf(err + strlen(err), errlen - strlen(err),
+			         "; the server ended the TLS session at the bind: it may not "
+			         "accept our client certificate (tls_cert_file %s): check that it "
+			         "trusts its issuer",
+			         o->cert_file);
 	}
 	return rc;
 }
