@@ -203,7 +203,9 @@ START_TEST(test_failback_interval)
 	fo_start(&f, "interval");
 	fo_kill_primary(&f);
 	size_t a_before = items_in(f.a.journal);
-	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, f.a.port, NULL), 0);
+	int port_a = f.a.port;
+	zr_sim_free(&f.a); /* killed above; free before starting it again */
+	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, port_a, NULL), 0);
 	double t0 = zr_now();
 	/* slack: the probe's connect and bind (timeout 2 s) and the jittered tick */
 	double limit = FB_INTERVAL + 2 + 3;
@@ -241,7 +243,9 @@ START_TEST(test_failback_never)
 
 	fo_start(&f, "never");
 	fo_kill_primary(&f);
-	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, f.a.port, NULL), 0);
+	int port_a = f.a.port;
+	zr_sim_free(&f.a); /* killed above; free before starting it again */
+	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, port_a, NULL), 0);
 	size_t a_before = items_in(f.a.journal), b_before = items_in(f.b.journal);
 	/* Longer than failback = interval would have needed. */
 	zr_sleep((FB_INTERVAL + 5) * zr_scale());

@@ -40,6 +40,14 @@ static void env_init(struct tls_env *e)
 	ck_assert_int_eq(zr_write_file(e->map, line, strlen(line), 0600), 0);
 }
 
+static void env_free(struct tls_env *e)
+{
+	free(e->dir);
+	free(e->certs);
+	free(e->users);
+	free(e->map);
+}
+
 static char *cert(const struct tls_env *e, const char *name)
 {
 	return zr_path(e->certs, name);
@@ -213,6 +221,7 @@ START_TEST(starttls_delivers)
 	free(pwf);
 	zr_sim_stop(&s, 0);
 	zr_sim_free(&s);
+	env_free(&e);
 }
 END_TEST
 
@@ -232,6 +241,7 @@ START_TEST(ldaps_delivers)
 	free(ca);
 	zr_sim_stop(&s, 0);
 	zr_sim_free(&s);
+	env_free(&e);
 }
 END_TEST
 
@@ -269,6 +279,7 @@ START_TEST(sasl_external_delivers)
 	free(ca);
 	zr_sim_stop(&s, 0);
 	zr_sim_free(&s);
+	env_free(&e);
 }
 END_TEST
 
@@ -339,6 +350,7 @@ static void refused(const struct refusal *r)
 	zr_sim_stop(&good, 0);
 	zr_sim_free(&bad);
 	zr_sim_free(&good);
+	env_free(&e);
 }
 
 START_TEST(unknown_ca_refused)
@@ -438,6 +450,7 @@ START_TEST(stalled_handshake_bounded)
 	free(extra);
 	zr_sim_stop(&s, 0);
 	zr_sim_free(&s);
+	env_free(&e);
 }
 END_TEST
 
@@ -460,6 +473,7 @@ START_TEST(plain_warns)
 	free(conf);
 	zr_sim_stop(&s, 0);
 	zr_sim_free(&s);
+	env_free(&e);
 }
 END_TEST
 
