@@ -165,6 +165,7 @@ struct dec {
 	size_t total;
 	char *err;
 	size_t errlen;
+	size_t item; /* number of the ResponseItem being read, 0 outside one */
 };
 
 static size_t dec_off(const struct dec *d)
@@ -184,7 +185,12 @@ static int dec_fail(struct dec *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (d->err && d->errlen)
+	/* The item number is added here, on failure only: formatting it for
+	 * every field of every item cost more than the decoding itself. */
+	if (d->err && d->errlen && d->item)
+		snprintf(d->err, d->errlen, "ResponseItem %zu%s%s", d->item, msg[0] == ' ' ? "" : " ",
+		         msg);
+	else if (d->err && d->errlen)
 		snprintf(d->err, d->errlen, "%s", msg);
 	errno = EBADMSG;
 	return -1;
@@ -261,18 +267,16 @@ static int dec_item(struct dec *d, size_t bound, size_t n, struct ictx_response 
 {
 	static const char *const names[] = {"ItemVersion", "ItemTag",    "MajorCode",
 	                                    "MinorCode1",  "MinorCode2", "MinorCode3"};
-	char what[64] = "";
 	int v[6] = {0};
 	size_t end = 0;
 
-	snprintf(what, sizeof(what), "ResponseItem %zu", n);
-	if (dec_enter(d, what, bound, &end) < 0)
+	d->item = n;
+	if (dec_enter(d, "", bound, &end) < 0)
 		return -1;
-	for (int i = 0; i < 6; i++) {
-		snprintf(what, sizeof(what), "ResponseItem %zu %s", n, names[i]);
-		if (dec_int(d, what, end, &v[i]) < 0)
+	for (int i = 0; i < 6; i++)
+		if (dec_int(d, names[i], end, &v[i]) < 0)
 			return -1;
-	}
+	d->item = 0;
 	if (dec_off(d) != end)
 		return dec_fail(d, "ResponseItem %zu: %zu unexpected bytes at byte %zu", n,
 		                end - dec_off(d), dec_off(d));

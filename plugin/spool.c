@@ -1,6 +1,7 @@
 /* spool.c - the append-only segment log on disk that keeps every event until it is settled. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -74,16 +75,60 @@ static void crc_init(void)
 	}
 }
 
+static uint32_t crc32c_table(uint32_t crc, const unsigned char *b, size_t n)
+{
+	if (!crc_table[1])
+		crc_init(); /* idempotent: a race writes the same values */
+	for (size_t i = 0; i < n; i++)
+		crc = crc_table[(crc ^ b[i]) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* SSE4.2's crc32 instruction computes this same CRC (Castagnoli) eight
+ * bytes at a time: the checksum was 5% of the plugin's instructions per
+ * record with the table. Chosen at run time, so one binary runs anywhere. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc,
+                                                               const unsigned char *b, size_t n)
+{
+	uint64_t c = crc;
+
+	for (; n >= 8; n -= 8, b += 8) {
+		uint64_t v;
+
+		memcpy(&v, b, 8);
+		c = __builtin_ia32_crc32di(c, v);
+	}
+	crc = (uint32_t)c;
+	for (; n > 0; n--)
+		crc = __builtin_ia32_crc32qi(crc, *b++);
+	return crc;
+}
+
+static bool have_sse42(void)
+{
+	static int known = -1; /* a race stores the same answer */
+
+	if (known < 0)
+		known = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+	return known == 1;
+}
+#endif
+
+uint32_t spool_crc32c_portable(uint32_t crc, const void *p, size_t n)
+{
+	return ~crc32c_table(~crc, p, n);
+}
+
 uint32_t spool_crc32c(uint32_t crc, const void *p, size_t n)
 {
 	const unsigned char *b = p;
 
-	if (!crc_table[1])
-		crc_init(); /* idempotent: a race writes the same values */
-	crc = ~crc;
-	for (size_t i = 0; i < n; i++)
-		crc = crc_table[(crc ^ b[i]) & 0xff] ^ (crc >> 8);
-	return ~crc;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (have_sse42())
+		return ~crc32c_sse42(~crc, b, n);
+#endif
+	return ~crc32c_table(~crc, b, n);
 }
 
 /* ---- little-endian fields ---- */
