@@ -5,14 +5,16 @@
  * at a PROCTITLE that comes first, and when other events' records come in
  * between (auditd-dispatcher.md 2.7). Mapped one callback at a time, the
  * parts of one Linux event would get different qualifiers and log strings.
- * The assembler keeps the last few mapped events (a small window, oldest
- * first) unencoded; a callback whose event is one of them is appended to
- * it (map_event_continue), any other is mapped into a new slot. An event
- * leaves the window, in arrival order, when the window is full, at the
- * reader's one-second tick, and on flush (end of input, SIGHUP, SIGTERM).
- * So parts up to ASSEMBLE_SLOTS events apart, or within the same second,
- * become one event; the cost is that an event waits for that many newer
- * events or for the tick (at most a second) before it is queued.
+ * The assembler keeps the last few mapped events that may still grow (a
+ * small window, oldest first) unencoded; a callback whose event is one of
+ * them is appended to it (map_event_continue), any other is mapped into a
+ * new slot. An event that cannot grow any more (its last record is the
+ * EOE, or a PROCTITLE after other records) is handed on at once, so the
+ * usual kernel events wait for nothing; user-space messages can be
+ * followed by kernel records of the same event, so they wait. The others leave the window in arrival order when it is full,
+ * at the reader's one-second tick, and on flush (end of input, SIGHUP,
+ * SIGTERM): parts up to ASSEMBLE_SLOTS events apart, or within the same
+ * second, become one event.
  *
  * Owner: the reader thread (auparse state is not thread-safe). */
 #ifndef ZR_ASSEMBLE_H
@@ -32,7 +34,7 @@ typedef void (*assemble_emit_fn)(struct item_list *l, void *arg);
 
 struct assembler {
 	struct item_list slot[ASSEMBLE_SLOTS];
-	size_t first, count; /* ring of held events, oldest at first */
+	size_t count; /* held events: slot[0] is the oldest */
 	assemble_emit_fn emit;
 	void *arg;
 	uint64_t parts_joined; /* callbacks appended to an earlier part */

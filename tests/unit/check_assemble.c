@@ -105,8 +105,9 @@ START_TEST(test_interleaved_parts_join)
 }
 END_TEST
 
-/* More distinct events than slots: the oldest leave before the flush, in
- * order, and nothing is lost or repeated. */
+/* More distinct events that may still grow (a kernel record with no
+ * terminator) than slots: the oldest leave before the flush, in order,
+ * and nothing is lost or repeated. */
 START_TEST(test_window_full_emits_oldest_in_order)
 {
 	struct seen s = {0};
@@ -117,8 +118,8 @@ START_TEST(test_window_full_emits_oldest_in_order)
 	for (int i = 1; i <= events; i++)
 		off += (size_t)snprintf(
 		        text + off, sizeof text - off,
-		        "type=USER_LOGIN msg=audit(1700000000.%03d:%d): pid=1 uid=0 "
-		        "msg='op=login acct=\"u%d\" res=failed'\n",
+		        "type=NETFILTER_CFG msg=audit(1700000000.%03d:%d): table=filter "
+		        "family=%d entries=0 res=0\n",
 		        i, i, i);
 	feed(text, &s, 0);
 	/* Without a flush, all but a window's worth are out already. */
@@ -133,9 +134,9 @@ START_TEST(test_flush_emits_all_in_order)
 {
 	struct seen s = {0};
 	const char *text =
-	        "type=USER_LOGIN msg=audit(1700000000.001:1): pid=1 uid=0 msg='res=success'\n"
-	        "type=USER_LOGIN msg=audit(1700000000.002:2): pid=1 uid=0 msg='res=failed'\n"
-	        "type=USER_LOGIN msg=audit(1700000000.003:3): pid=1 uid=0 msg='res=success'\n";
+	        "type=NETFILTER_CFG msg=audit(1700000000.001:1): table=filter family=2 res=1\n"
+	        "type=NETFILTER_CFG msg=audit(1700000000.002:2): table=filter family=2 res=0\n"
+	        "type=NETFILTER_CFG msg=audit(1700000000.003:3): table=filter family=2 res=1\n";
 
 	feed(text, &s, 1);
 	ck_assert_uint_eq(s.n, 3);
@@ -170,6 +171,31 @@ START_TEST(test_login_then_syscall_one_event)
 }
 END_TEST
 
+/* Events that cannot grow any more are handed on at once, without a flush
+ * or the tick: a kernel event ending in PROCTITLE. A user-space message
+ * (it may be followed by kernel records of its event) and a PROCTITLE that
+ * comes first are held. */
+START_TEST(test_complete_events_not_held)
+{
+	struct seen s = {0};
+	const char *text =
+	        "type=SYSCALL msg=audit(1700000002.100:60): arch=c000003e syscall=2 success=yes "
+	        "exit=3 a0=0 a1=0 a2=0 a3=0 items=1 ppid=1 pid=9 auid=0 uid=0 gid=0 euid=0 suid=0 "
+	        "fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"cat\" exe=\"/bin/cat\" "
+	        "key=(null)\n"
+	        "type=PATH msg=audit(1700000002.100:60): item=0 name=\"/etc/hosts\" inode=5 "
+	        "dev=08:01 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL\n"
+	        "type=PROCTITLE msg=audit(1700000002.100:60): proctitle=636174\n"
+	        "type=USER_LOGIN msg=audit(1700000002.200:61): pid=1 uid=0 msg='res=success'\n"
+	        "type=PROCTITLE msg=audit(1700000002.300:62): proctitle=6c73\n";
+
+	feed(text, &s, 0); /* no flush: only what left by itself */
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_uint_eq(s.serial[0], 60);
+	ck_assert_uint_eq(s.nitems[0], 3);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	Suite *s = suite_create("assemble");
@@ -179,6 +205,7 @@ static Suite *assemble_suite(void)
 	tcase_add_test(tc, test_window_full_emits_oldest_in_order);
 	tcase_add_test(tc, test_flush_emits_all_in_order);
 	tcase_add_test(tc, test_login_then_syscall_one_event);
+	tcase_add_test(tc, test_complete_events_not_held);
 	suite_add_tcase(s, tc);
 	return s;
 }
