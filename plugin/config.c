@@ -224,10 +224,10 @@ void config_defaults(struct config *c)
 	c->link_value = MAP_LINK_SERIAL_TIME;
 	c->max_field_length = 1024;
 	c->max_item_bytes = 30000;
-	c->window = 8;
-	c->batch_items = 100;
+	c->window = 16;
+	c->batch_items = 128;
 	c->batch_bytes = 262144;
-	c->linger_ms = 50;
+	c->linger_ms = 5;
 	c->drain_timeout = 5;
 	c->log_interval = 60;
 	c->spool_max_size = 1024;

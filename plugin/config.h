@@ -114,10 +114,10 @@ struct config {
 	unsigned max_item_bytes;        /* 1024-30000, default 30000 */
 
 	/* Delivery. */
-	unsigned window;        /* extended operations in flight, 1-256, default 8 */
-	unsigned batch_items;   /* items per request, 1-10000, default 100 */
+	unsigned window;        /* extended operations in flight, 1-256, default 16 */
+	unsigned batch_items;   /* items per request, 1-10000, default 128 */
 	unsigned batch_bytes;   /* request size target, 4096-4194304, default 262144 */
-	unsigned linger_ms;     /* wait this long to fill a batch, 0-1000, default 50 */
+	unsigned linger_ms;     /* wait this long to fill a batch, 0-1000, default 5 */
 	unsigned drain_timeout; /* seconds to deliver after EOF/SIGTERM, 0-600, default 5 */
 	unsigned log_interval;  /* seconds between repeats of a rate-limited message, 1-86400,
 	                           default 60 */
