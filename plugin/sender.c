@@ -636,10 +636,26 @@ static bool stopping(struct sender *s, double *stop_at)
 }
 
 /* Bound to server cur: count it, and log a change of server once. */
+
+/* What to check when the server refuses the bind, by bind method. */
+static const char *bind_hint(const struct sender *s)
+{
+	if (s->cfg.bind == CONFIG_BIND_SASL_EXTERNAL)
+		return ". Check that the server maps the client certificate (tls_cert_file) to a "
+		       "RACF "
+		       "user and that the user is not revoked";
+	return ". Check user and password in the configuration file and the RACF user's status "
+	       "(revoked? password expired?)";
+}
 static void connected(struct sender *s, double now)
 {
-	log_msg("ZRA0301I", "connected to %s and bound as racfid=%s,cn=ictx", session_peer(s->sess),
-	        s->cfg.user);
+	if (s->cfg.bind == CONFIG_BIND_SASL_EXTERNAL)
+		log_msg("ZRA0301I",
+		        "connected to %s and bound with SASL EXTERNAL (client certificate %s)",
+		        session_peer(s->sess), s->cfg.tls_cert_file);
+	else
+		log_msg("ZRA0301I", "connected to %s and bound as racfid=%s,cn=ictx",
+		        session_peer(s->sess), s->cfg.user);
 	if (s->cur != s->last && s->cur == 0)
 		log_msg("ZRA0702I", "back on the primary server %s (left %s: %s)", peer_of(s, 0),
 		        peer_of(s, s->last), s->why);
@@ -699,19 +715,14 @@ static void try_connect(struct sender *s, double now)
 	failed = s->cur;
 	if (server_failed(s, err, false)) {
 		log_msg(rc == SESSION_REJECTED ? "ZRA0303E" : "ZRA0302W", "%s%s; trying %s next",
-		        err,
-		        rc == SESSION_REJECTED ? ". Check user and password and the RACF user" : "",
-		        peer_of(s, s->cur));
+		        err, rc == SESSION_REJECTED ? bind_hint(s) : "", peer_of(s, s->cur));
 		s->connect_at = 0;
 		return;
 	}
 	if (rc == SESSION_REJECTED) {
 		s->connect_wait = grow(s->connect_wait < BIND_BACKOFF_MIN ? 0 : s->connect_wait,
 		                       BIND_BACKOFF_MIN, BIND_BACKOFF_MAX);
-		log_msg("ZRA0303E",
-		        "%s. Check user and password in the configuration file and the RACF "
-		        "user's status (revoked? password expired?); retrying in %.0f s",
-		        err, s->connect_wait);
+		log_msg("ZRA0303E", "%s%s; retrying in %.0f s", err, bind_hint(s), s->connect_wait);
 	} else {
 		s->connect_wait = grow(s->connect_wait, CONNECT_BACKOFF_MIN, CONNECT_BACKOFF_MAX);
 		log_msg("ZRA0302W", "%s; retrying in %.0f s", err, s->connect_wait);
