@@ -11,10 +11,10 @@
  * new slot. An event that cannot grow any more (its last record is the
  * EOE, or a PROCTITLE after other records) is handed on at once, so the
  * usual kernel events wait for nothing; user-space messages can be
- * followed by kernel records of the same event, so they wait. The others leave the window in arrival order when it is full,
- * at the reader's one-second tick, and on flush (end of input, SIGHUP,
- * SIGTERM): parts up to ASSEMBLE_SLOTS events apart, or within the same
- * second, become one event.
+ * followed by kernel records of the same event, so they wait. The others leave the window in
+ * arrival order when it is full, at the reader's one-second tick, and on flush (end of input,
+ * SIGHUP, SIGTERM): parts up to ASSEMBLE_SLOTS events apart, or within the same second, become one
+ * event.
  *
  * Owner: the reader thread (auparse state is not thread-safe). */
 #ifndef ZR_ASSEMBLE_H

@@ -188,8 +188,8 @@ static int dec_fail(struct dec *d, const char *fmt, ...)
 	/* The item number is added here, on failure only: formatting it for
 	 * every field of every item cost more than the decoding itself. */
 	if (d->err && d->errlen && d->item)
-		snprintf(d->err, d->errlen, "ResponseItem %zu%s%s", d->item, msg[0] == ' ' ? "" : " ",
-		         msg);
+		snprintf(d->err, d->errlen, "ResponseItem %zu%s%s", d->item,
+		         msg[0] == ' ' ? "" : " ", msg);
 	else if (d->err && d->errlen)
 		snprintf(d->err, d->errlen, "%s", msg);
 	errno = EBADMSG;

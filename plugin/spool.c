@@ -88,8 +88,8 @@ static uint32_t crc32c_table(uint32_t crc, const unsigned char *b, size_t n)
 /* SSE4.2's crc32 instruction computes this same CRC (Castagnoli) eight
  * bytes at a time: the checksum was 5% of the plugin's instructions per
  * record with the table. Chosen at run time, so one binary runs anywhere. */
-__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc,
-                                                               const unsigned char *b, size_t n)
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const unsigned char *b,
+                                                               size_t n)
 {
 	uint64_t c = crc;
 
