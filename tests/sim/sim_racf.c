@@ -96,8 +96,8 @@ const struct racf_user *racf_find_user(const struct racf *r, const char *id)
 }
 
 /* Checks one users-file line and appends it to (users, n). */
-static int racf_add_user(struct racf_user **users, size_t *n, char **tok, size_t ntok,
-                         const char *name, unsigned line, char *err, size_t errlen)
+static int racf_add_user(struct racf *r, char **tok, size_t ntok, const char *name, unsigned line,
+                         char *err, size_t errlen)
 {
 	if (ntok < 2 || ntok > 3)
 		return racf_fail(err, errlen, name, line,
@@ -116,41 +116,54 @@ static int racf_add_user(struct racf_user **users, size_t *n, char **tok, size_t
 		                 "third field \"%.40s\" is not \"remote-audit\"", tok[2]);
 	for (char *c = tok[0]; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
-	if (racf_find_in(*users, *n, tok[0]))
+	if (racf_find_in(r->users, r->nusers, tok[0]))
 		return racf_fail(err, errlen, name, line, "user %s defined twice", tok[0]);
-	struct racf_user *nu = realloc(*users, (*n + 1) * sizeof **users);
+	struct racf_user *nu = realloc(r->users, (r->nusers + 1) * sizeof *r->users);
 	if (!nu)
 		return racf_fail(err, errlen, name, line, "out of memory");
-	*users = nu;
-	struct racf_user *u = &nu[*n];
+	r->users = nu;
+	struct racf_user *u = &nu[r->nusers];
 	memset(u, 0, sizeof *u);
 	memcpy(u->id, tok[0], strlen(tok[0]));
 	u->password = strdup(tok[1]);
 	if (!u->password)
 		return racf_fail(err, errlen, name, line, "out of memory");
 	u->remote_audit = ntok == 3;
-	(*n)++;
+	r->nusers++;
 	return 0;
 }
 
-int racf_parse_users(struct racf *r, FILE *f, const char *name, char *err, size_t errlen)
+/* One definition per line (users or profiles) into r. */
+typedef int (*racf_line_fn)(struct racf *r, char **tok, size_t ntok, const char *name,
+                            unsigned line, char *err, size_t errlen);
+
+/* Read f line by line, tokenise, hand each non-empty line to add; stops at
+ * the first problem. Both files share this so both report the same way. */
+static int racf_read_lines(struct racf *r, FILE *f, const char *name, racf_line_fn add, char *err,
+                           size_t errlen)
 {
-	struct racf tmp = {0};
 	char *buf = NULL;
 	size_t cap = 0;
 	unsigned line = 0;
 	int rc = 0;
+
 	while (rc == 0 && getline(&buf, &cap, f) >= 0) {
 		char *tok[RACF_MAX_TOKENS];
 		line++;
 		size_t ntok = racf_tokens(buf, tok);
 		if (ntok > 0)
-			rc = racf_add_user(&tmp.users, &tmp.nusers, tok, ntok, name, line, err,
-			                   errlen);
+			rc = add(r, tok, ntok, name, line, err, errlen);
 	}
 	free(buf);
 	if (rc == 0 && ferror(f))
 		rc = racf_fail(err, errlen, name, 0, "read error: %s", strerror(errno));
+	return rc;
+}
+
+int racf_parse_users(struct racf *r, FILE *f, const char *name, char *err, size_t errlen)
+{
+	struct racf tmp = {0};
+	int rc = racf_read_lines(&tmp, f, name, racf_add_user, err, errlen);
 	if (rc == 0 && tmp.nusers == 0)
 		rc = racf_fail(err, errlen, name, 0, "no users defined");
 	if (rc != 0) {
@@ -236,20 +249,7 @@ static int racf_add_profile(struct racf *r, char **tok, size_t ntok, const char 
 int racf_parse_profiles(struct racf *r, FILE *f, const char *name, char *err, size_t errlen)
 {
 	struct racf tmp = {0};
-	char *buf = NULL;
-	size_t cap = 0;
-	unsigned line = 0;
-	int rc = 0;
-	while (rc == 0 && getline(&buf, &cap, f) >= 0) {
-		char *tok[RACF_MAX_TOKENS];
-		line++;
-		size_t ntok = racf_tokens(buf, tok);
-		if (ntok > 0)
-			rc = racf_add_profile(&tmp, tok, ntok, name, line, err, errlen);
-	}
-	free(buf);
-	if (rc == 0 && ferror(f))
-		rc = racf_fail(err, errlen, name, 0, "read error: %s", strerror(errno));
+	int rc = racf_read_lines(&tmp, f, name, racf_add_profile, err, errlen);
 	if (rc != 0) {
 		racf_free_profiles(&tmp);
 		return -1;
