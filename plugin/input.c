@@ -30,6 +30,7 @@ struct input {
 	auparse_state_t *au;
 	input_event_fn cb;
 	void *arg;
+	struct input_observer obs;
 	struct input_stats st;
 
 	/* A partial string line, or the record a binary frame becomes. Reused:
@@ -221,8 +222,12 @@ static void input_record(struct input *in, const char *p, size_t n)
 		            input_quote(quoted, sizeof(quoted), p, n));
 		return;
 	}
+	if (in->obs.record)
+		in->obs.record(in->obs.arg, p, n);
 	errno = 0;
 	if (auparse_feed(in->au, p, n) < 0) {
+		if (in->obs.refused)
+			in->obs.refused(in->obs.arg, p, n);
 		in->st.rejected++;
 		log_limited("input:rejected", "ZRA0203W",
 		            "auparse rejected a record (%s); it began '%s'",
@@ -520,4 +525,17 @@ void input_flush(struct input *in)
 const struct input_stats *input_stats(const struct input *in)
 {
 	return &in->st;
+}
+
+void input_observe(struct input *in, const struct input_observer *obs)
+{
+	if (obs)
+		in->obs = *obs;
+	else
+		memset(&in->obs, 0, sizeof(in->obs));
+}
+
+bool input_idle(const struct input *in)
+{
+	return !auparse_feed_has_data(in->au);
 }

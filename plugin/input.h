@@ -29,6 +29,7 @@
 #define ZR_INPUT_H
 
 #include <auparse.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,16 @@ struct input_stats {
 	uint64_t overlong;   /* lines/frames dropped for size */
 	uint64_t bad_frames; /* binary: bursts of bytes skipped to resynchronise */
 	uint64_t rejected;   /* records auparse refused */
+};
+
+/* Sees every record on its way to libauparse (main.c hands them to the
+ * intake log, intake.h): record() just before auparse_feed, refused() when
+ * auparse_feed refused that record. Lines that are no record never get
+ * here. */
+struct input_observer {
+	void (*record)(void *arg, const char *p, size_t n);
+	void (*refused)(void *arg, const char *p, size_t n);
+	void *arg;
 };
 
 struct input;
@@ -67,5 +78,11 @@ void input_age(struct input *in);
 void input_flush(struct input *in);
 
 const struct input_stats *input_stats(const struct input *in);
+
+/* Set (or with NULL clear) the observer; obs is copied. */
+void input_observe(struct input *in, const struct input_observer *obs);
+
+/* libauparse holds no record of an unfinished event. */
+bool input_idle(const struct input *in);
 
 #endif

@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "config.h"
 #include "input.h"
+#include "intake.h"
 #include "item.h"
 #include "log.h"
 #include "mapper.h"
@@ -83,6 +84,8 @@ struct plugin {
 	struct spool *sp;
 	struct set_aside *sa;
 	struct spool_recovery rec;
+	struct intake *ik; /* records read, not yet spooled (intake.h) */
+	struct intake_recovery irec;
 	struct qevent *stalled, *stalled_tail; /* events waiting for room (suspend) */
 	uint64_t nstalled;
 	uint64_t stalled_lost;     /* still waiting at exit: not spooled, lost */
@@ -328,6 +331,79 @@ static bool retry_stalled(struct plugin *p)
 	return true;
 }
 
+/* ---- the intake log: records not yet spooled ---- */
+
+static void on_record(void *arg, const char *rec, size_t n)
+{
+	intake_record(((struct plugin *)arg)->ik, rec, n, now_mono());
+}
+
+static void on_refused(void *arg, const char *rec, size_t n)
+{
+	intake_refused(((struct plugin *)arg)->ik, rec, n);
+}
+
+static void observe_input(struct plugin *p, struct input *in)
+{
+	const struct input_observer obs = {.record = on_record, .refused = on_refused, .arg = p};
+
+	input_observe(in, &obs);
+}
+
+/* libauparse hands out the records of the event it is positioned on. */
+static void note_emitted(struct plugin *p, auparse_state_t *au)
+{
+	const au_event_t *e = auparse_get_timestamp(au);
+	const char *node;
+	struct intake_id id;
+
+	if (!e)
+		return;
+	node = e->host ? e->host : "";
+	id = (struct intake_id){.sec = (int64_t)e->sec,
+	                        .milli = e->milli,
+	                        .serial = e->serial,
+	                        .node = intake_node_hash(node, strlen(node))};
+	intake_emitted(p->ik, &id, auparse_get_num_records(au));
+}
+
+/* Is an event with this id still in memory only: held by the assembler,
+ * or (reading suspended) waiting for room in the spool? */
+static bool held_in_memory(void *arg, const struct intake_id *id)
+{
+	const struct plugin *p = arg;
+
+	if (p->stalled)
+		return true; /* rare: while the spool is full nothing is let go */
+	for (size_t i = 0; i < p->asm_.count; i++) {
+		const struct item_list *l = &p->asm_.slot[i];
+		const char *node = item_text(l, l->ev.node);
+
+		if (l->ev.valid && l->ev.sec == id->sec && l->ev.milli == id->milli &&
+		    l->ev.serial == id->serial && intake_node_hash(node, strlen(node)) == id->node)
+			return true;
+	}
+	return false;
+}
+
+/* Settle what reached the spool and commit the intake log (after the
+ * spool was synced). idle: libauparse holds nothing. false when the
+ * intake log could not be written. */
+static bool intake_step(struct plugin *p, bool idle)
+{
+	struct intake_stats st;
+
+	intake_settle(p->ik, idle, held_in_memory, p, now_mono());
+	if (intake_commit(p->ik) == 0)
+		return true;
+	intake_stats(p->ik, &st);
+	log_limited("intake-error", "ZRA0511W",
+	            "%s; records read but not yet spooled are kept in memory only until this "
+	            "succeeds (%" PRIu64 " failed writes so far)",
+	            intake_error(p->ik), st.write_errors);
+	return false;
+}
+
 /* libauparse 3.0.9 may deliver one Linux event in several callbacks, even
  * with other events in between; the assembler holds the last few mapped
  * events so the parts become one queued event with one qualifier and log
@@ -339,6 +415,7 @@ static void on_event(auparse_state_t *au, void *arg)
 	int n;
 
 	filter_count(&p->cfg.filter, au, operate_stats(p->op)); /* the mapper skips them */
+	note_emitted(p, au);
 	n = assemble_event(&p->asm_, au, &p->mo);
 
 	if (n < 0) {
@@ -409,6 +486,7 @@ static void apply_spool_settings(struct plugin *p)
 
 	queue_set_spool_limits(p->q, (uint64_t)p->cfg.spool_max_size << 20,
 	                       (int)spool_sync_of(p->cfg.spool_sync));
+	intake_set_sync(p->ik, spool_sync_of(p->cfg.spool_sync));
 	queue_set_full_action(p->q, full_action_of(p->cfg.spool_full_action));
 	spool_paths(p, &p->cfg, dir, sizeof(dir), sa, sizeof(sa));
 	if (strcmp(dir, p->spool_dir) != 0 || strcmp(sa, p->set_aside_file) != 0)
@@ -436,6 +514,44 @@ static void log_recovery(const struct plugin *p)
 		        p->spool_dir, r->events, r->items);
 }
 
+/* Records an earlier run read but had not spooled when it died: through
+ * libauparse again (as text lines, whatever the input format) before
+ * stdin, right after the spool's own backlog. */
+static void replay_intake(struct plugin *p)
+{
+	const struct intake_recovery *r = &p->irec;
+	size_t len;
+	const char *text = intake_replay(p->ik, &len);
+	struct input *in;
+
+	if (r->skipped_bytes)
+		log_msg("ZRA0516W",
+		        "intake log in %s: damaged data skipped in %" PRIu64 " place(s), %" PRIu64
+		        " bytes in all (a crash during a write, or the disk); first: %s",
+		        p->spool_dir, r->damaged_entries, r->skipped_bytes, r->first_damage);
+	if (len == 0)
+		return;
+	log_msg("ZRA0515I",
+	        "intake log in %s: %" PRIu64 " records (%" PRIu64 " bytes) were read from "
+	        "auditd by an earlier run that stopped before their events were spooled; "
+	        "they are processed now, before new input",
+	        p->spool_dir, r->replay, r->replay_bytes);
+	in = input_new(CONFIG_FORMAT_STRING, on_event, p);
+	if (!in) {
+		log_msg("ZRA0012E", "out of memory replaying the intake log; its records stay on "
+		                    "disk for the next start");
+		return;
+	}
+	observe_input(p, in);
+	input_feed(in, text, len);
+	input_flush(in);
+	assemble_flush(&p->asm_);
+	input_free(in);
+	intake_replay_free(p->ik);
+	queue_sync(p->q);
+	intake_step(p, true);
+}
+
 static int open_spool(struct plugin *p)
 {
 	struct spool_opts o = {.max_bytes = (uint64_t)p->cfg.spool_max_size << 20,
@@ -455,6 +571,12 @@ static int open_spool(struct plugin *p)
 		log_msg("ZRA0015E", "cannot start: %s", err);
 		return -1;
 	}
+	p->ik = intake_open(&(struct intake_opts){.dir = p->spool_dir, .sync = o.sync}, &p->irec,
+	                    err, sizeof(err));
+	if (!p->ik) {
+		log_msg("ZRA0015E", "cannot start: %s", err);
+		return -1;
+	}
 	/* Tags must stay unique among items in flight: go on above the
 	 * newest one the spool holds. */
 	p->tag = p->rec.last_tag;
@@ -470,6 +592,7 @@ static int reset_input(struct plugin *p, enum config_format fmt)
 
 	if (!in)
 		return -1;
+	observe_input(p, in);
 	input_free(p->in);
 	p->in = in;
 	return 0;
@@ -481,6 +604,8 @@ static void reload(struct plugin *p)
 
 	/* Events already read are mapped with the options they were read under. */
 	flush_events(p);
+	queue_sync(p->q);
+	intake_step(p, true);
 	if (config_load(p->opt.config_path, &nc, log_problem, "ZRA0004E") != 0) {
 		log_msg("ZRA0004E",
 		        "reload failed: %s has errors (listed above); the previous "
@@ -648,12 +773,14 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		queue_sync(p->q);
 		if (p->stalled || p->suspended)
 			note_suspension(p, retry_stalled(p));
+		intake_step(p, false);
 		now = now_mono();
 		if (now - last_tick >= AGE_SECONDS) {
 			/* The last event of a quiet period goes out within about a second. */
 			input_age(p->in);
 			assemble_flush(&p->asm_);
 			queue_sync(p->q);
+			intake_step(p, input_idle(p->in));
 			report_drops(p);
 			operate_tick(p->op, p->in, p->q, p->snd);
 			last_tick = now;
@@ -715,6 +842,7 @@ static void log_summary(struct plugin *p)
 	const struct input_stats *is = input_stats(p->in);
 	struct sender_stats ss;
 	struct queue_stats qs;
+	struct intake_stats is2;
 	uint64_t left_events = 0, left_items = 0;
 	char settled[256], dropped[256];
 	size_t off = 0;
@@ -745,6 +873,14 @@ static void log_summary(struct plugin *p)
 	        p->spool_dir, p->rec.events, p->rec.items, p->rec.skipped_bytes,
 	        qs.full_dropped_items, qs.discarded_items, qs.suspended, p->stalled_lost,
 	        qs.spool_errors, ss.set_aside, p->set_aside_file);
+	intake_stats(p->ik, &is2);
+	log_msg("ZRA0020I",
+	        "intake log in %s: %" PRIu64 " records replayed at start, %" PRIu64
+	        " damaged bytes skipped; %" PRIu64 " records noted, %" PRIu64 " writes (%" PRIu64
+	        " bytes), %" PRIu64 " write errors, %" PRIu64 " records libauparse never "
+	        "handed out; %zu events still waiting at exit",
+	        p->spool_dir, p->irec.replay, p->irec.skipped_bytes, is2.records, is2.writes,
+	        is2.bytes_written, is2.write_errors, is2.orphaned, is2.pending);
 }
 
 static int start(struct plugin *p)
@@ -756,6 +892,8 @@ static int start(struct plugin *p)
 	if (load_config(p) != 0)
 		return -1;
 	p->in = input_new(p->cfg.format, on_event, p);
+	if (p->in)
+		observe_input(p, p->in);
 	p->q = queue_new(p->cfg.q_depth);
 	p->snd = p->q ? sender_new(&p->cfg, p->q) : NULL;
 	if (!p->in || !p->q || !p->snd) {
@@ -785,20 +923,37 @@ static int start(struct plugin *p)
 		log_msg("ZRA0012E", "cannot start the sender thread: %s", strerror(errno));
 		return -1;
 	}
+	replay_intake(p);
 	return 0;
 }
 
-/* Events still waiting for room at exit: one last try, then they are
- * lost (counted and said). */
+/* Events still waiting for room at exit: one last try; their records stay
+ * in the intake log (they are processed at the next start) unless writing
+ * it failed, and then they are lost (counted and said). */
 static void settle_stalled(struct plugin *p)
 {
-	if (!p->stalled || retry_stalled(p))
+	bool kept;
+
+	if (p->stalled)
+		retry_stalled(p);
+	queue_sync(p->q);
+	kept = intake_step(p, true); /* while they are still held */
+	if (!p->stalled)
 		return;
-	p->stalled_lost = p->nstalled;
-	log_msg("ZRA0017W",
-	        "exiting while the spool %s is full: %" PRIu64 " audit events read from auditd "
-	        "could not be spooled and are lost",
-	        p->spool_dir, p->nstalled);
+	if (kept) {
+		log_msg("ZRA0017W",
+		        "exiting while the spool %s is full: %" PRIu64 " audit events read from "
+		        "auditd could not be spooled; their records stay in the intake log and are "
+		        "processed at the next start",
+		        p->spool_dir, p->nstalled);
+	} else {
+		p->stalled_lost = p->nstalled;
+		log_msg("ZRA0017W",
+		        "exiting while the spool %s is full: %" PRIu64 " audit events read from "
+		        "auditd could not be spooled, and the intake log could not be written "
+		        "either (%s): they are lost",
+		        p->spool_dir, p->nstalled, intake_error(p->ik));
+	}
 	while (p->stalled) {
 		struct qevent *next = p->stalled->next;
 
@@ -817,6 +972,7 @@ static void finish(struct plugin *p)
 	/* After the sender: it settles into the spool and sets items aside. */
 	spool_close(p->sp);
 	set_aside_close(p->sa);
+	intake_close(p->ik);
 	input_free(p->in);
 	assemble_free(&p->asm_);
 	buf_free(&p->scratch);
@@ -868,7 +1024,6 @@ int main(int argc, char **argv)
 		run(&p, &waitmask);
 		flush_events(&p);
 		settle_stalled(&p);
-		queue_sync(p.q);
 		queue_close(p.q);
 		sender_stop(p.snd, p.cfg.drain_timeout);
 		log_summary(&p);

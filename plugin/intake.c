@@ -1,0 +1,817 @@
+/* intake.c - the intake log: records read from auditd and not yet spooled (see intake.h). */
+#include <zr-autoconf.h>
+
+#include "intake.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+#define HDR       12u /* magic, len, crc */
+#define REC_FIXED 9u  /* 'R' + u64 seq */
+#define DONE_LEN  33u /* 'D' + u64 + i64 + u32 + u64 + u32 */
+#define ENTRY_MAX (64u * 1024 * 1024)
+
+/* An event with records waiting. */
+struct pend {
+	struct intake_id id;
+	uint64_t first_seq, last_seq; /* its oldest and newest record */
+	uint32_t fed, emitted;
+	double last; /* when a record was last noted */
+};
+
+/* A file on disk, oldest first; the last one is active when fd >= 0. */
+struct iseg {
+	uint64_t no;
+	uint64_t max_seq; /* newest record in it (0: none) */
+	uint64_t bytes;
+};
+
+struct intake {
+	struct intake_opts o;
+	char *dir; /* a copy of o.dir */
+	int dirfd;
+	int fd; /* the active (newest) file, -1 when none */
+	struct iseg *seg;
+	size_t nseg, segcap;
+	uint64_t next_no, next_seq;
+	struct buf out;       /* entries not yet written */
+	uint64_t out_max_seq; /* newest record in out */
+	uint64_t failed_upto; /* records up to this seq never reached the disk */
+	struct pend *pend;    /* oldest first */
+	size_t npend, pendcap;
+	struct buf replay;
+	struct intake_stats st;
+	char err[512];
+};
+
+/* ---- small helpers ---- */
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static bool id_eq(const struct intake_id *a, const struct intake_id *b)
+{
+	return a->sec == b->sec && a->milli == b->milli && a->serial == b->serial &&
+	       a->node == b->node;
+}
+
+static int id_cmp(const struct intake_id *a, const struct intake_id *b)
+{
+	if (a->sec != b->sec)
+		return a->sec < b->sec ? -1 : 1;
+	if (a->serial != b->serial)
+		return a->serial < b->serial ? -1 : 1;
+	if (a->milli != b->milli)
+		return a->milli < b->milli ? -1 : 1;
+	if (a->node != b->node)
+		return a->node < b->node ? -1 : 1;
+	return 0;
+}
+
+uint32_t intake_node_hash(const char *node, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; node && i < len; i++) {
+		h ^= (unsigned char)node[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* Digits at *p (strtoul's reading of them, without its locale and sign
+ * rules): false when there is none. */
+static bool read_num(const char **p, const char *end, uint64_t *v)
+{
+	const char *s = *p;
+
+	*v = 0;
+	while (*p < end && **p >= '0' && **p <= '9')
+		*v = *v * 10 + (uint64_t)(*(*p)++ - '0');
+	return *p != s;
+}
+
+bool intake_parse_id(const char *p, size_t n, struct intake_id *id)
+{
+	const char *end = p + n, *node = "", *m;
+	size_t nodelen = 0;
+	uint64_t sec, milli, serial;
+
+	if (n > 5 && memcmp(p, "node=", 5) == 0) {
+		const char *sp = memchr(p, ' ', n);
+
+		if (!sp)
+			return false;
+		node = p + 5;
+		nodelen = (size_t)(sp - node);
+	}
+	m = memmem(p, n, "msg=audit(", 10);
+	if (!m)
+		return false;
+	m += 10;
+	if (!read_num(&m, end, &sec) || m == end || *m++ != '.' || !read_num(&m, end, &milli) ||
+	    m == end || *m++ != ':' || !read_num(&m, end, &serial))
+		return false;
+	id->sec = (int64_t)sec;
+	id->milli = (uint32_t)milli;
+	id->serial = serial;
+	id->node = intake_node_hash(node, nodelen);
+	return true;
+}
+
+static void set_err(struct intake *ik, const char *what, const char *name, int e)
+{
+	snprintf(ik->err, sizeof(ik->err), "%s %s/%s: %s", what, ik->dir, name, strerror(e));
+}
+
+static void seg_name(char *out, size_t len, uint64_t no)
+{
+	snprintf(out, len, "%016" PRIx64 INTAKE_SUFFIX, no);
+}
+
+/* ---- entries ---- */
+
+static int add_entry(struct buf *b, const unsigned char *head, size_t hlen, const void *tail,
+                     size_t tlen)
+{
+	unsigned char h[HDR];
+	uint32_t crc;
+
+	put32(h, INTAKE_MAGIC);
+	put32(h + 4, (uint32_t)(hlen + tlen));
+	crc = spool_crc32c(0, h + 4, 4);
+	crc = spool_crc32c(crc, head, hlen);
+	crc = spool_crc32c(crc, tail, tlen);
+	put32(h + 8, crc);
+	if (buf_reserve(b, HDR + hlen + tlen) != 0)
+		return -1;
+	buf_append(b, h, HDR);
+	buf_append(b, head, hlen);
+	return buf_append(b, tail, tlen);
+}
+
+static void add_done(struct intake *ik, const struct pend *pe)
+{
+	unsigned char d[DONE_LEN];
+
+	d[0] = 'D';
+	put64(d + 1, pe->last_seq);
+	put64(d + 9, (uint64_t)pe->id.sec);
+	put32(d + 17, pe->id.milli);
+	put64(d + 21, pe->id.serial);
+	put32(d + 29, pe->id.node);
+	add_entry(&ik->out, d, sizeof(d), NULL, 0);
+	ik->st.settled++;
+}
+
+/* ---- events waiting ---- */
+
+static struct pend *pend_find(struct intake *ik, const struct intake_id *id)
+{
+	/* Newest first: the records of one event arrive together. */
+	for (size_t i = ik->npend; i-- > 0;)
+		if (id_eq(&ik->pend[i].id, id))
+			return &ik->pend[i];
+	return NULL;
+}
+
+static struct pend *pend_add(struct intake *ik, const struct intake_id *id)
+{
+	if (ik->npend == ik->pendcap) {
+		size_t cap = ik->pendcap ? ik->pendcap * 2 : 64;
+		struct pend *np = realloc(ik->pend, cap * sizeof(*np));
+
+		if (!np)
+			return NULL;
+		ik->pend = np;
+		ik->pendcap = cap;
+	}
+	ik->pend[ik->npend] = (struct pend){.id = *id};
+	return &ik->pend[ik->npend++];
+}
+
+void intake_record(struct intake *ik, const char *p, size_t n, double now)
+{
+	unsigned char h[REC_FIXED];
+	struct intake_id id;
+	struct pend *pe;
+
+	if (!intake_parse_id(p, n, &id))
+		return; /* input.c lets no such line through */
+	pe = pend_find(ik, &id);
+	if (!pe)
+		pe = pend_add(ik, &id);
+	if (!pe)
+		return; /* out of memory: the record goes on unprotected */
+	h[0] = 'R';
+	put64(h + 1, ik->next_seq);
+	if (add_entry(&ik->out, h, sizeof(h), p, n) != 0) {
+		ik->st.write_errors++;
+		ik->failed_upto = ik->next_seq;
+	}
+	if (pe->fed == 0)
+		pe->first_seq = ik->next_seq;
+	pe->last_seq = ik->next_seq;
+	pe->fed++;
+	pe->last = now;
+	ik->out_max_seq = ik->next_seq++;
+	ik->st.records++;
+}
+
+void intake_refused(struct intake *ik, const char *p, size_t n)
+{
+	struct intake_id id;
+	struct pend *pe;
+
+	if (intake_parse_id(p, n, &id) && (pe = pend_find(ik, &id)) != NULL)
+		pe->emitted++;
+}
+
+void intake_emitted(struct intake *ik, const struct intake_id *id, unsigned nrec)
+{
+	struct pend *pe = pend_find(ik, id);
+
+	if (pe)
+		pe->emitted += nrec;
+}
+
+static void log_orphan(const struct pend *pe)
+{
+	log_limited("intake-orphan", "ZRA0512W",
+	            "%" PRIu32 " record(s) of event %" PRId64 ".%03" PRIu32 ":%" PRIu64
+	            " were read but libauparse never handed them out; they are no longer "
+	            "kept for a restart",
+	            pe->fed - pe->emitted, pe->id.sec, pe->id.milli, pe->id.serial);
+}
+
+void intake_settle(struct intake *ik, bool parser_idle, intake_held_fn held, void *arg, double now)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < ik->npend; i++) {
+		struct pend *pe = &ik->pend[i];
+		bool orphan = pe->emitted < pe->fed &&
+		              (parser_idle || now - pe->last > INTAKE_ORPHAN_SECONDS);
+
+		if ((pe->emitted >= pe->fed || orphan) && !(held && held(arg, &pe->id))) {
+			if (pe->emitted < pe->fed) {
+				ik->st.orphaned += pe->fed - pe->emitted;
+				log_orphan(pe);
+			}
+			add_done(ik, pe);
+			continue;
+		}
+		ik->pend[keep++] = *pe;
+	}
+	ik->npend = keep;
+}
+
+/* ---- files ---- */
+
+static int write_all(struct intake *ik, const unsigned char *b, size_t n)
+{
+	while (n) {
+		ssize_t w = ik->o.write_fn ? ik->o.write_fn(ik->fd, b, n) : write(ik->fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static struct iseg *seg_push(struct intake *ik, uint64_t no)
+{
+	if (ik->nseg == ik->segcap) {
+		size_t cap = ik->segcap ? ik->segcap * 2 : 8;
+		struct iseg *ns = realloc(ik->seg, cap * sizeof(*ns));
+
+		if (!ns)
+			return NULL;
+		ik->seg = ns;
+		ik->segcap = cap;
+	}
+	ik->seg[ik->nseg] = (struct iseg){.no = no};
+	return &ik->seg[ik->nseg++];
+}
+
+/* A new active file, after the ones there are. */
+static int seg_new(struct intake *ik)
+{
+	char name[32];
+	uint64_t no = ik->next_no;
+
+	seg_name(name, sizeof(name), no);
+	if (ik->fd >= 0)
+		close(ik->fd);
+	ik->fd = openat(ik->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (ik->fd < 0 || !seg_push(ik, no)) {
+		int e = ik->fd < 0 ? errno : ENOMEM;
+
+		set_err(ik, "cannot create the intake file", name, e);
+		if (ik->fd >= 0) {
+			close(ik->fd);
+			unlinkat(ik->dirfd, name, 0);
+		}
+		ik->fd = -1;
+		errno = e;
+		return -1;
+	}
+	ik->next_no++;
+	return 0;
+}
+
+static void seg_unlink_first(struct intake *ik)
+{
+	char name[32];
+
+	seg_name(name, sizeof(name), ik->seg[0].no);
+	if (unlinkat(ik->dirfd, name, 0) != 0 && errno != ENOENT)
+		log_limited("intake-unlink", "ZRA0513W", "cannot remove the intake file %s/%s: %s",
+		            ik->dir, name, strerror(errno));
+	if (ik->nseg == 1 && ik->fd >= 0) {
+		close(ik->fd);
+		ik->fd = -1;
+	}
+	memmove(ik->seg, ik->seg + 1, (ik->nseg - 1) * sizeof(*ik->seg));
+	ik->nseg--;
+}
+
+/* Nothing waits: every record read is in the spool. */
+static void reset_log(struct intake *ik)
+{
+	buf_reset(&ik->out);
+	ik->failed_upto = 0;
+	if (ik->nseg == 0)
+		return;
+	ik->st.resets++;
+	while (ik->nseg > 1 || (ik->nseg == 1 && ik->fd < 0))
+		seg_unlink_first(ik);
+	if (ik->nseg == 1 && ik->seg[0].bytes > 0) {
+		if (ftruncate(ik->fd, 0) == 0) {
+			ik->seg[0].bytes = 0;
+			ik->seg[0].max_seq = 0;
+		} else {
+			seg_unlink_first(ik);
+		}
+	}
+}
+
+static uint64_t min_pending_seq(const struct intake *ik)
+{
+	uint64_t m = ik->next_seq;
+
+	for (size_t i = 0; i < ik->npend; i++)
+		if (ik->pend[i].first_seq < m && ik->pend[i].fed > 0)
+			m = ik->pend[i].first_seq;
+	return m;
+}
+
+/* Unlink the oldest files whose every record is settled. */
+static void drop_settled_files(struct intake *ik)
+{
+	uint64_t m = min_pending_seq(ik);
+
+	if (m <= ik->failed_upto)
+		return; /* copies of older records may be missing on disk */
+	while (ik->nseg > 0 && !(ik->nseg == 1 && ik->fd >= 0) && ik->seg[0].max_seq < m)
+		seg_unlink_first(ik);
+}
+
+static int write_out(struct intake *ik)
+{
+	struct iseg *a = ik->fd >= 0 ? &ik->seg[ik->nseg - 1] : NULL;
+	uint64_t limit = ik->o.segment_bytes ? ik->o.segment_bytes : INTAKE_SEGMENT_BYTES;
+
+	if ((!a || a->bytes >= limit) && seg_new(ik) != 0)
+		return -1;
+	a = &ik->seg[ik->nseg - 1];
+	if (write_all(ik, ik->out.data, ik->out.len) != 0) {
+		int e = errno;
+		char name[32];
+
+		seg_name(name, sizeof(name), a->no);
+		set_err(ik, "cannot write the intake file", name, e);
+		/* Cut a partial write off again, so the file stays readable. */
+		if (ftruncate(ik->fd, (off_t)a->bytes) != 0)
+			a->bytes = limit; /* the tail is unknown: roll to a new file next time */
+		errno = e;
+		return -1;
+	}
+	a->bytes += ik->out.len;
+	if (ik->out_max_seq > a->max_seq)
+		a->max_seq = ik->out_max_seq;
+	ik->st.writes++;
+	ik->st.bytes_written += ik->out.len;
+	if (ik->o.sync != SPOOL_SYNC_NONE && fdatasync(ik->fd) == 0)
+		ik->st.syncs++;
+	return 0;
+}
+
+int intake_commit(struct intake *ik)
+{
+	int rc = 0;
+
+	if (ik->npend == 0) {
+		reset_log(ik);
+		return 0;
+	}
+	if (ik->out.len && write_out(ik) != 0) {
+		ik->st.write_errors++;
+		if (ik->out_max_seq > ik->failed_upto)
+			ik->failed_upto = ik->out_max_seq;
+		rc = -1;
+	}
+	buf_reset(&ik->out);
+	if (rc == 0)
+		drop_settled_files(ik);
+	return rc;
+}
+
+/* ---- recovery ---- */
+
+struct mark {
+	struct intake_id id;
+	uint64_t upto;
+};
+
+struct rec_ref {
+	uint64_t seq;
+	size_t file;     /* which file buffer */
+	size_t off, len; /* the text in it */
+};
+
+static int mark_cmp(const void *a, const void *b)
+{
+	return id_cmp(&((const struct mark *)a)->id, &((const struct mark *)b)->id);
+}
+
+/* Segment numbers in the directory, sorted. */
+static int list_files(struct intake *ik, uint64_t **out, size_t *n)
+{
+	int fd = dup(ik->dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	uint64_t *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char *end;
+		uint64_t no;
+
+		if (len != 16 + strlen(INTAKE_SUFFIX) ||
+		    strcmp(de->d_name + 16, INTAKE_SUFFIX) != 0)
+			continue;
+		no = strtoull(de->d_name, &end, 16);
+		if (end != de->d_name + 16)
+			continue;
+		if (*n == cap) {
+			uint64_t *nv = realloc(v, (cap ? cap * 2 : 8) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -1;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 8;
+		}
+		/* insertion keeps it sorted; there are few files */
+		size_t j = (*n)++;
+
+		while (j > 0 && v[j - 1] > no) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = no;
+	}
+	closedir(d);
+	*out = v;
+	return 0;
+}
+
+static char *read_whole(int dirfd, const char *name, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *b = NULL;
+	size_t got = 0;
+
+	if (fd < 0 || fstat(fd, &st) != 0)
+		goto out;
+	b = malloc((size_t)st.st_size + 1);
+	while (b && got < (size_t)st.st_size) {
+		ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	*len = got;
+	return b;
+}
+
+/* What recovery collects across files. */
+struct scan {
+	struct mark *mark;
+	size_t nmark, markcap;
+	struct rec_ref *ref;
+	size_t nref, refcap;
+	char **file; /* each file's bytes, kept until the replay text is built */
+	size_t nfile;
+};
+
+static int scan_entry(struct intake *ik, struct scan *s, size_t fi, const unsigned char *p,
+                      size_t plen, size_t off, struct iseg *sg)
+{
+	if (p[0] == 'R' && plen >= REC_FIXED) {
+		if (s->nref == s->refcap) {
+			size_t cap = s->refcap ? s->refcap * 2 : 256;
+			struct rec_ref *nr = realloc(s->ref, cap * sizeof(*nr));
+
+			if (!nr)
+				return -1;
+			s->ref = nr;
+			s->refcap = cap;
+		}
+		s->ref[s->nref++] = (struct rec_ref){.seq = get64(p + 1),
+		                                     .file = fi,
+		                                     .off = off + HDR + REC_FIXED,
+		                                     .len = plen - REC_FIXED};
+		if (get64(p + 1) > sg->max_seq)
+			sg->max_seq = get64(p + 1);
+		if (get64(p + 1) >= ik->next_seq)
+			ik->next_seq = get64(p + 1) + 1;
+		return 0;
+	}
+	if (p[0] == 'D' && plen == DONE_LEN) {
+		if (s->nmark == s->markcap) {
+			size_t cap = s->markcap ? s->markcap * 2 : 256;
+			struct mark *nm = realloc(s->mark, cap * sizeof(*nm));
+
+			if (!nm)
+				return -1;
+			s->mark = nm;
+			s->markcap = cap;
+		}
+		s->mark[s->nmark++] = (struct mark){.id = {.sec = (int64_t)get64(p + 9),
+		                                           .milli = get32(p + 17),
+		                                           .serial = get64(p + 21),
+		                                           .node = get32(p + 29)},
+		                                    .upto = get64(p + 1)};
+	}
+	return 0; /* an unknown kind from a newer version: skipped */
+}
+
+static void note_damage(struct intake *ik, struct intake_recovery *rec, const char *name,
+                        size_t off, size_t bytes)
+{
+	if (rec->damaged_entries++ == 0)
+		snprintf(rec->first_damage, sizeof(rec->first_damage),
+		         "%s/%s at byte %zu (%zu bytes to its end)", ik->dir, name, off, bytes);
+	rec->skipped_bytes += bytes;
+}
+
+static int scan_file(struct intake *ik, struct scan *s, uint64_t no, struct intake_recovery *rec)
+{
+	char name[32];
+	size_t len, off = 0;
+	char *b;
+	struct iseg *sg;
+
+	seg_name(name, sizeof(name), no);
+	b = read_whole(ik->dirfd, name, &len);
+	if (!b)
+		return -1;
+	sg = seg_push(ik, no);
+	if (!sg) {
+		free(b);
+		return -1;
+	}
+	sg->bytes = len;
+	s->file[s->nfile++] = b;
+	while (off < len) {
+		const unsigned char *h = (const unsigned char *)b + off;
+		uint32_t plen;
+
+		if (len - off < HDR || get32(h) != INTAKE_MAGIC || (plen = get32(h + 4)) == 0 ||
+		    plen > ENTRY_MAX || len - off - HDR < plen ||
+		    spool_crc32c(spool_crc32c(0, h + 4, 4), h + HDR, plen) != get32(h + 8)) {
+			note_damage(ik, rec, name, off, len - off);
+			break;
+		}
+		if (scan_entry(ik, s, s->nfile - 1, h + HDR, plen, off, sg) != 0)
+			return -1;
+		off += HDR + plen;
+	}
+	return 0;
+}
+
+static uint64_t mark_for(const struct scan *s, const struct intake_id *id)
+{
+	struct mark key = {.id = *id};
+	const struct mark *m = bsearch(&key, s->mark, s->nmark, sizeof(key), mark_cmp);
+
+	return m ? m->upto : 0;
+}
+
+/* The uncovered records, in file order, into ik->replay. */
+static int build_replay(struct intake *ik, struct scan *s, struct intake_recovery *rec)
+{
+	size_t keep = 0;
+
+	/* One mark per event: the highest upto. */
+	if (s->nmark)
+		qsort(s->mark, s->nmark, sizeof(*s->mark), mark_cmp);
+	for (size_t i = 0; i < s->nmark; i++) {
+		if (keep && id_eq(&s->mark[keep - 1].id, &s->mark[i].id)) {
+			if (s->mark[i].upto > s->mark[keep - 1].upto)
+				s->mark[keep - 1].upto = s->mark[i].upto;
+			continue;
+		}
+		s->mark[keep++] = s->mark[i];
+	}
+	s->nmark = keep;
+	for (size_t i = 0; i < s->nref; i++) {
+		const char *text = s->file[s->ref[i].file] + s->ref[i].off;
+		struct intake_id id;
+
+		rec->records++;
+		if (intake_parse_id(text, s->ref[i].len, &id) && mark_for(s, &id) >= s->ref[i].seq)
+			continue;
+		if (buf_append(&ik->replay, text, s->ref[i].len) != 0)
+			return -1;
+		rec->replay++;
+		rec->replay_bytes += s->ref[i].len;
+	}
+	return 0;
+}
+
+static int recover(struct intake *ik, struct intake_recovery *rec)
+{
+	struct scan s = {0};
+	uint64_t *nos = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (list_files(ik, &nos, &n) != 0)
+		return -1;
+	rec->segments = n;
+	s.file = calloc(n ? n : 1, sizeof(*s.file));
+	if (!s.file)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (scan_file(ik, &s, nos[i], rec) != 0)
+			goto out;
+	if (n)
+		ik->next_no = nos[n - 1] + 1;
+	rc = build_replay(ik, &s, rec);
+out:
+	if (rc != 0 && !ik->err[0])
+		snprintf(ik->err, sizeof(ik->err), "cannot read the intake files in %s: %s",
+		         ik->dir, strerror(errno ? errno : ENOMEM));
+	for (size_t i = 0; i < s.nfile; i++)
+		free(s.file[i]);
+	free(s.file);
+	free(s.mark);
+	free(s.ref);
+	free(nos);
+	return rc;
+}
+
+struct intake *intake_open(const struct intake_opts *o, struct intake_recovery *rec, char *err,
+                           size_t errlen)
+{
+	struct intake *ik = calloc(1, sizeof(*ik));
+
+	memset(rec, 0, sizeof(*rec));
+	if (!ik) {
+		snprintf(err, errlen, "cannot open the intake log in %s: out of memory", o->dir);
+		return NULL;
+	}
+	ik->o = *o;
+	ik->fd = -1;
+	ik->dirfd = -1;
+	ik->next_no = 1;
+	ik->next_seq = 1;
+	buf_init(&ik->out);
+	buf_init(&ik->replay);
+	ik->dir = strdup(o->dir);
+	ik->o.dir = ik->dir;
+	if (ik->dir)
+		ik->dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ik->dirfd < 0) {
+		snprintf(err, errlen, "cannot open the intake log directory %s: %s", o->dir,
+		         strerror(errno));
+		intake_close(ik);
+		return NULL;
+	}
+	if (recover(ik, rec) != 0) {
+		snprintf(err, errlen, "%s", ik->err);
+		intake_close(ik);
+		return NULL;
+	}
+	return ik;
+}
+
+void intake_close(struct intake *ik)
+{
+	if (!ik)
+		return;
+	if (ik->dirfd >= 0 && (ik->out.len || ik->npend == 0))
+		intake_commit(ik);
+	if (ik->fd >= 0)
+		close(ik->fd);
+	ik->fd = -1;
+	/* Nothing waits: no file is left behind (the active one is empty). */
+	while (ik->dirfd >= 0 && ik->npend == 0 && ik->nseg > 0)
+		seg_unlink_first(ik);
+	if (ik->dirfd >= 0)
+		close(ik->dirfd);
+	buf_free(&ik->out);
+	buf_free(&ik->replay);
+	free(ik->pend);
+	free(ik->seg);
+	free(ik->dir);
+	free(ik);
+}
+
+void intake_set_sync(struct intake *ik, enum spool_sync sync)
+{
+	ik->o.sync = sync;
+}
+
+const char *intake_replay(const struct intake *ik, size_t *len)
+{
+	*len = ik->replay.len;
+	return (const char *)ik->replay.data;
+}
+
+void intake_replay_free(struct intake *ik)
+{
+	buf_free(&ik->replay);
+	buf_init(&ik->replay);
+}
+
+const char *intake_error(const struct intake *ik)
+{
+	return ik->err;
+}
+
+void intake_stats(const struct intake *ik, struct intake_stats *st)
+{
+	*st = ik->st;
+	st->pending = ik->npend;
+	st->segments = ik->nseg;
+	st->disk_bytes = 0;
+	for (size_t i = 0; i < ik->nseg; i++)
+		st->disk_bytes += ik->seg[i].bytes;
+}
