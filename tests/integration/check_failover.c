@@ -1,6 +1,8 @@
 /* check_failover.c - a primary and an alternate simulator: the primary is
  * killed mid-stream, the alternate takes over with nothing lost, the primary
- * comes back on its port, and failback = interval / never is honoured. */
+ * comes back on its port, and failback = interval / reconnect / never is
+ * honoured; a primary that answers busy or unavailable three times in a row
+ * is left for the alternate. */
 #include <zr-autoconf.h> /* _GNU_SOURCE and friends, before any system header */
 
 #include <check.h>
@@ -18,8 +20,8 @@
 #define SEC0        1700002000LL
 
 struct fo {
-	char *dir, *dir_a, *dir_b, *conf, *state;
-	struct zr_sim a, b; /* a: the primary */
+	char *dir, *dir_a, *dir_b, *dir_c, *conf, *state;
+	struct zr_sim a, b, c; /* a: the primary; c: a second alternate, when started */
 	struct zr_plugin p;
 	struct zr_log l; /* every record fed so far */
 	char *text;      /* their text */
@@ -50,19 +52,24 @@ static void fo_feed(struct fo *f, size_t n, unsigned long first)
 	ck_assert_int_eq(zr_log_parse(f->text, f->len, &f->l), 0);
 }
 
-/* Both journals as one: the union of what the two servers saw. */
+/* The journals as one: the union of what the servers saw. */
 static void load_union(const struct fo *f, struct zr_journal *u)
 {
-	struct zr_journal a, b;
+	const struct zr_sim *sim[] = {&f->a, &f->b, &f->c};
 
-	ck_assert_int_eq(zr_journal_load(f->a.journal, &a), 0);
-	ck_assert_int_eq(zr_journal_load(f->b.journal, &b), 0);
-	u->n = a.n + b.n;
-	u->line = zr_xrealloc(NULL, (u->n ? u->n : 1) * sizeof(u->line[0]));
-	memcpy(u->line, a.line, a.n * sizeof(a.line[0]));
-	memcpy(u->line + a.n, b.line, b.n * sizeof(b.line[0]));
-	free(a.line); /* the lines now belong to u */
-	free(b.line);
+	u->n = 0;
+	u->line = zr_xrealloc(NULL, sizeof(u->line[0]));
+	for (size_t i = 0; i < sizeof(sim) / sizeof(sim[0]); i++) {
+		struct zr_journal j;
+
+		if (!sim[i]->journal)
+			continue; /* c when only two servers run */
+		ck_assert_int_eq(zr_journal_load(sim[i]->journal, &j), 0);
+		u->line = zr_xrealloc(u->line, (u->n + j.n + 1) * sizeof(u->line[0]));
+		memcpy(u->line + u->n, j.line, j.n * sizeof(j.line[0]));
+		u->n += j.n;
+		free(j.line); /* the lines now belong to u */
+	}
 }
 
 /* Wait until every record fed is in the union of the journals. */
@@ -94,25 +101,42 @@ static size_t items_in(const char *journal)
 	return n;
 }
 
-/* Two simulators (the primary with latency, so the kill lands mid-stream),
- * the plugin with both in its server list. */
-static void fo_start(struct fo *f, const char *failback)
+/* Simulators for the primary (started with primary_args) and one
+ * alternate, or two with third; the plugin with all of them in its server
+ * list, in that order. */
+static void fo_start_with(struct fo *f, const char *failback, const char *const *primary_args,
+                          bool third)
 {
-	const char *const slow[] = {"--latency-ms", "40", NULL};
-	char extra[512];
+	char extra[512], servers[128];
 
 	f->dir = zr_tmpdir();
 	f->dir_a = zr_tmpdir();
 	f->dir_b = zr_tmpdir();
 	f->state = zr_path(f->dir, "state");
-	ck_assert_int_eq(zr_sim_start(&f->a, f->dir_a, 0, slow), 0);
+	ck_assert_int_eq(zr_sim_start(&f->a, f->dir_a, 0, primary_args), 0);
 	ck_assert_int_eq(zr_sim_start(&f->b, f->dir_b, 0, NULL), 0);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%d, 127.0.0.1:%d", f->a.port, f->b.port);
+	if (third) {
+		size_t n = strlen(servers);
+
+		f->dir_c = zr_tmpdir();
+		ck_assert_int_eq(zr_sim_start(&f->c, f->dir_c, 0, NULL), 0);
+		snprintf(servers + n, sizeof(servers) - n, ", 127.0.0.1:%d", f->c.port);
+	}
 	snprintf(extra, sizeof(extra),
-	         "server = 127.0.0.1:%d, 127.0.0.1:%d\nfailback = %s\nfailback_interval = %d\n"
+	         "server = %s\nfailback = %s\nfailback_interval = %d\n"
 	         "batch_items = 4\nwindow = 2\ntimeout = 2\nstate_file = %s\n",
-	         f->a.port, f->b.port, failback, FB_INTERVAL, f->state);
+	         servers, failback, FB_INTERVAL, f->state);
 	f->conf = zr_config_write(f->dir, "zos-remote.conf", f->a.port, extra);
 	ck_assert_int_eq(zr_plugin_start(&f->p, f->dir, NULL, f->conf, NULL, NULL), 0);
+}
+
+/* Two simulators, the primary with latency so the kill lands mid-stream. */
+static void fo_start(struct fo *f, const char *failback)
+{
+	const char *const slow[] = {"--latency-ms", "40", NULL};
+
+	fo_start_with(f, failback, slow, false);
 }
 
 /* Kill the primary mid-stream: the alternate must take over, every record
@@ -154,6 +178,7 @@ static void fo_finish(struct fo *f, const char *what, char **state)
 	bool exited = zr_plugin_wait(&f->p, 15 * zr_scale());
 	zr_sim_stop(&f->a, SIGTERM);
 	zr_sim_stop(&f->b, SIGTERM);
+	zr_sim_stop(&f->c, SIGTERM);
 	bool all = fo_wait_all(f, 1, &v);
 	printf("%-18s records %zu delivered %zu items %zu duplicates %zu unmatched %zu\n", what,
 	       v.expected, v.delivered, v.items, v.duplicates, v.unmatched);
@@ -173,6 +198,7 @@ static void fo_free(struct fo *f)
 	zr_plugin_free(&f->p);
 	zr_sim_free(&f->a);
 	zr_sim_free(&f->b);
+	zr_sim_free(&f->c);
 	zr_log_free(&f->l);
 	free(f->text);
 	free(f->conf);
@@ -180,6 +206,7 @@ static void fo_free(struct fo *f)
 	free(f->dir);
 	free(f->dir_a);
 	free(f->dir_b);
+	free(f->dir_c);
 }
 
 /* A counter of the state file, e.g. "server.1.connects"; -1 when absent. */
@@ -267,12 +294,71 @@ START_TEST(test_failback_never)
 }
 END_TEST
 
+/* failback = reconnect: no probe while the alternate works, however long
+ * the primary has been back; the next connection for another reason (here
+ * the alternate dies) goes to the primary first, not on down the list. A
+ * second alternate tells the two apart: with failback = never the loss of
+ * the first alternate would move the plugin to the second. */
+START_TEST(test_failback_reconnect)
+{
+	const char *const slow[] = {"--latency-ms", "40", NULL};
+	struct fo f = {0};
+	char *state = NULL, *log;
+
+	fo_start_with(&f, "reconnect", slow, true);
+	fo_kill_primary(&f);
+	int port_a = f.a.port;
+	zr_sim_free(&f.a); /* killed above; free before starting it again */
+	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, port_a, NULL), 0);
+	size_t a_before = items_in(f.a.journal), b_before = items_in(f.b.journal);
+	/* Longer than failback = interval would have needed. */
+	zr_sleep((FB_INTERVAL + 5) * zr_scale());
+	fo_feed(&f, N_THIRD, 30000);
+	size_t now_b = zr_journal_wait_items(f.b.journal, b_before + N_THIRD, 20);
+	ck_assert_msg(now_b >= b_before + N_THIRD,
+	              "only %zu of %d records sent after the primary returned on the alternate",
+	              now_b - b_before, N_THIRD);
+	ck_assert_uint_eq(items_in(f.a.journal), a_before);
+	log = zr_plugin_log(&f.p);
+	ck_assert_msg(!strstr(log, "ZRA0702I"),
+	              "back on the primary with failback = reconnect and no reconnect");
+	free(log);
+
+	/* The reconnect: the alternate in use dies. */
+	zr_sim_stop(&f.b, SIGKILL);
+	double t0 = zr_now();
+	fo_feed(&f, N_THIRD, 40000);
+	bool back = zr_plugin_wait_log(&f.p, "ZRA0702I", 10);
+	double took = zr_now() - t0;
+	if (!back)
+		show_log(&f.p);
+	ck_assert_msg(back, "not back on the primary after the alternate's connection was lost");
+	size_t now_a = zr_journal_wait_items(f.a.journal, a_before + N_THIRD, 20);
+	printf("failback = reconnect: %d records on the alternate %.0f s after the primary "
+	       "returned; alternate lost, back on the primary in %.1f s, %zu items there, %zu on "
+	       "the second alternate\n",
+	       N_THIRD, (FB_INTERVAL + 5) * zr_scale(), took, now_a - a_before,
+	       items_in(f.c.journal));
+	ck_assert_msg(now_a >= a_before + N_THIRD, "only %zu of %d later records on the primary",
+	              now_a - a_before, N_THIRD);
+	ck_assert_uint_eq(items_in(f.c.journal), 0); /* the primary first, not the next */
+	fo_finish(&f, "failback=reconnect", &state);
+	ck_assert_msg(state_num(state, "server.1.connects") == 2, "state:\n%s", state);
+	ck_assert_msg(state_num(state, "server.2.failures") >= 1, "state:\n%s", state);
+	ck_assert_msg(state_num(state, "server.3.connects") == 0, "state:\n%s", state);
+	ck_assert_msg(state_num(state, "server_switches") == 2, "state:\n%s", state);
+	free(state);
+	fo_free(&f);
+}
+END_TEST
+
 static Suite *failover_suite(void)
 {
 	Suite *s = suite_create("integration-failover");
 
 	tcase_add_test(zr_tcase(s, "failback-interval", 120), test_failback_interval);
 	tcase_add_test(zr_tcase(s, "failback-never", 120), test_failback_never);
+	tcase_add_test(zr_tcase(s, "failback-reconnect", 120), test_failback_reconnect);
 	return s;
 }
 
