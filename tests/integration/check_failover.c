@@ -352,6 +352,87 @@ START_TEST(test_failback_reconnect)
 }
 END_TEST
 
+/* LDAP-level refusals from the primary: two busy answers in a row are
+ * waited out there; three busy (51) or unavailable (52) answers in a row
+ * are a server error and move the plugin to the alternate (ZRA0701W with
+ * the reason), as zos-remote.conf(5), FAILOVER, says. */
+static const struct busy_case {
+	const char *fault; /* the primary's --fault */
+	int code;          /* the LDAP result it answers */
+	bool moves;        /* expected: the plugin goes to the alternate */
+} busy_cases[] = {
+        {"busy=2", 51, false},
+        {"busy=100000", 51, true},
+        {"unavailable=100000", 52, true},
+};
+
+/* Extended requests the server answered with LDAP result code. */
+static size_t requests_refused(const char *journal, int code)
+{
+	struct zr_journal j;
+	size_t n = 0;
+
+	ck_assert_int_eq(zr_journal_load(journal, &j), 0);
+	for (size_t i = 0; i < j.n; i++)
+		if (strcmp(zr_jstr(j.line[i], "kind"), "request") == 0 &&
+		    zr_jint(j.line[i], "ldap_result") == code)
+			n++;
+	zr_journal_free(&j);
+	return n;
+}
+
+START_TEST(test_busy_switch)
+{
+	const struct busy_case *bc = &busy_cases[_i];
+	const char *const args[] = {"--fault", bc->fault, NULL};
+	struct zr_verdict v;
+	struct fo f = {0};
+	char *state = NULL, *log, reason[64];
+
+	/* never: no probe sends the plugin back to the refusing primary. */
+	fo_start_with(&f, "never", args, false);
+	double t0 = zr_now();
+	fo_feed(&f, N_SECOND, 10000);
+	bool all = fo_wait_all(&f, 30, &v);
+	double took = zr_now() - t0;
+	if (!all)
+		show_log(&f.p);
+	ck_assert_msg(all, "%s: %zu of %zu records arrived", bc->fault, v.delivered, v.expected);
+	ck_assert_msg(zr_plugin_wait_log(&f.p, "ZRA0412W", 1), "%s: no ZRA0412W", bc->fault);
+	size_t on_a = items_in(f.a.journal), on_b = items_in(f.b.journal);
+	size_t refused = requests_refused(f.a.journal, bc->code);
+	log = zr_plugin_log(&f.p);
+	snprintf(reason, sizeof(reason), "(LDAP %d) 3 times in a row", bc->code);
+	const char *const switched[] = {"ZRA0701W", reason, NULL};
+	size_t nswitch = zr_count_lines(log, switched);
+	printf("%-18s %zu requests refused with %d by the primary; items on the primary %zu, "
+	       "on the alternate %zu; ZRA0701W %zu; all %zu records in %.1f s\n",
+	       bc->fault, refused, bc->code, on_a, on_b, nswitch, v.expected, took);
+	if (bc->moves) {
+		ck_assert_msg(nswitch == 1, "%s: %zu ZRA0701W lines naming %s", bc->fault, nswitch,
+		              reason);
+		ck_assert_msg(refused >= 3, "%s: switched after %zu refusals", bc->fault, refused);
+		ck_assert_uint_eq(on_a, 0);
+		ck_assert_uint_ge(on_b, N_SECOND);
+	} else {
+		ck_assert_msg(!strstr(log, "ZRA0701W"), "%s: switched", bc->fault);
+		ck_assert_uint_eq(refused, 2);
+		ck_assert_uint_ge(on_a, N_SECOND);
+		ck_assert_uint_eq(on_b, 0);
+	}
+	free(log);
+	fo_finish(&f, bc->fault, &state);
+	ck_assert_msg(state_num(state, "server.1.failures") == (bc->moves ? 1 : 0), "state:\n%s",
+	              state);
+	ck_assert_msg(state_num(state, "server_switches") == (bc->moves ? 1 : 0), "state:\n%s",
+	              state);
+	ck_assert_msg(state_num(state, "server.2.connects") == (bc->moves ? 1 : 0), "state:\n%s",
+	              state);
+	free(state);
+	fo_free(&f);
+}
+END_TEST
+
 static Suite *failover_suite(void)
 {
 	Suite *s = suite_create("integration-failover");
@@ -359,6 +440,8 @@ static Suite *failover_suite(void)
 	tcase_add_test(zr_tcase(s, "failback-interval", 120), test_failback_interval);
 	tcase_add_test(zr_tcase(s, "failback-never", 120), test_failback_never);
 	tcase_add_test(zr_tcase(s, "failback-reconnect", 120), test_failback_reconnect);
+	tcase_add_loop_test(zr_tcase(s, "busy", 120), test_busy_switch, 0,
+	                    (int)(sizeof(busy_cases) / sizeof(busy_cases[0])));
 	return s;
 }
 
