@@ -938,9 +938,10 @@ static void ldap_refused(struct sender *s, struct request *r, const struct sessi
 		         session_peer(s->sess), ldap_err2string(res->ldap_code), res->ldap_code,
 		         s->busy_run);
 		count_add(s, &s->st.resent, r->nitems);
-		requeue_all(s); /* the later requests behind r, so r stays first */
-		req_requeue(s, r);
+		/* drop_connection counts (ZRA0304W) and requeues the requests
+		 * still in flight behind r; r then goes in front of them. */
 		drop_connection(s, why, false);
+		req_requeue(s, r);
 		return;
 	}
 	if (transient) {

@@ -384,7 +384,8 @@ static size_t requests_refused(const char *journal, int code)
 START_TEST(test_busy_switch)
 {
 	const struct busy_case *bc = &busy_cases[_i];
-	const char *const args[] = {"--fault", bc->fault, NULL};
+	/* Latency: the window's two requests are both in flight at each answer. */
+	const char *const args[] = {"--fault", bc->fault, "--latency-ms", "200", NULL};
 	struct zr_verdict v;
 	struct fo f = {0};
 	char *state = NULL, *log, reason[64];
@@ -405,6 +406,10 @@ START_TEST(test_busy_switch)
 	snprintf(reason, sizeof(reason), "(LDAP %d) 3 times in a row", bc->code);
 	const char *const switched[] = {"ZRA0701W", reason, NULL};
 	size_t nswitch = zr_count_lines(log, switched);
+	/* The third refusal answers one of two requests in flight: the other
+	 * is still out (and could be processed twice). */
+	const char *const lost[] = {"ZRA0304W", reason, "; 1 request(s) in flight", NULL};
+	size_t nlost = zr_count_lines(log, lost);
 	printf("%-18s %zu requests refused with %d by the primary; items on the primary %zu, "
 	       "on the alternate %zu; ZRA0701W %zu; all %zu records in %.1f s\n",
 	       bc->fault, refused, bc->code, on_a, on_b, nswitch, v.expected, took);
@@ -412,6 +417,10 @@ START_TEST(test_busy_switch)
 		ck_assert_msg(nswitch == 1, "%s: %zu ZRA0701W lines naming %s", bc->fault, nswitch,
 		              reason);
 		ck_assert_msg(refused >= 3, "%s: switched after %zu refusals", bc->fault, refused);
+		if (nlost != 1)
+			show_log(&f.p);
+		ck_assert_msg(nlost == 1, "%s: ZRA0304W does not count the request in flight",
+		              bc->fault);
 		ck_assert_uint_eq(on_a, 0);
 		ck_assert_uint_ge(on_b, N_SECOND);
 	} else {
