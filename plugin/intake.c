@@ -26,7 +26,15 @@ struct pend {
 	struct intake_id id;
 	uint64_t first_seq, last_seq; /* its oldest and newest record */
 	uint32_t fed, emitted;
-	double last; /* when a record was last noted */
+	bool on_disk; /* some record of it was written: its settling needs a D entry */
+	double last;  /* when a record was last noted */
+};
+
+/* A record entry in intake.out, not yet written. */
+struct outrec {
+	size_t off, len; /* the whole entry */
+	uint64_t seq;
+	struct intake_id id;
 };
 
 /* A file on disk, oldest first; the last one is active when fd >= 0. */
@@ -44,8 +52,11 @@ struct intake {
 	struct iseg *seg;
 	size_t nseg, segcap;
 	uint64_t next_no, next_seq;
-	struct buf out;       /* entries not yet written */
-	uint64_t out_max_seq; /* newest record in out */
+	struct buf out;        /* record entries noted since the last commit */
+	struct outrec *outrec; /* where each one is in out */
+	size_t nout, outcap;
+	struct buf done;      /* D entries for events with records on disk */
+	struct buf wbuf;      /* what one commit writes */
 	uint64_t failed_upto; /* records up to this seq never reached the disk */
 	struct pend *pend;    /* oldest first */
 	size_t npend, pendcap;
@@ -189,8 +200,9 @@ static void add_done(struct intake *ik, const struct pend *pe)
 	put32(d + 17, pe->id.milli);
 	put64(d + 21, pe->id.serial);
 	put32(d + 29, pe->id.node);
-	add_entry(&ik->out, d, sizeof(d), NULL, 0);
 	ik->st.settled++;
+	if (pe->on_disk) /* else no record of it was ever written: nothing to cover */
+		add_entry(&ik->done, d, sizeof(d), NULL, 0);
 }
 
 /* ---- events waiting ---- */
@@ -219,14 +231,46 @@ static struct pend *pend_add(struct intake *ik, const struct intake_id *id)
 	return &ik->pend[ik->npend++];
 }
 
+/* The EOE record carries nothing (the mapper drops it) and libauparse
+ * does not always count it among an event's records: not noted. */
+static bool is_eoe(const char *p, size_t n)
+{
+	if (n > 5 && memcmp(p, "node=", 5) == 0) {
+		const char *sp = memchr(p, ' ', n);
+
+		if (!sp)
+			return false;
+		n -= (size_t)(sp + 1 - p);
+		p = sp + 1;
+	}
+	return n >= 9 && memcmp(p, "type=EOE ", 9) == 0;
+}
+
+static int add_outrec(struct intake *ik, size_t off, const struct intake_id *id)
+{
+	if (ik->nout == ik->outcap) {
+		size_t cap = ik->outcap ? ik->outcap * 2 : 256;
+		struct outrec *no = realloc(ik->outrec, cap * sizeof(*no));
+
+		if (!no)
+			return -1;
+		ik->outrec = no;
+		ik->outcap = cap;
+	}
+	ik->outrec[ik->nout++] = (struct outrec){
+	        .off = off, .len = ik->out.len - off, .seq = ik->next_seq, .id = *id};
+	return 0;
+}
+
 void intake_record(struct intake *ik, const char *p, size_t n, double now)
 {
 	unsigned char h[REC_FIXED];
 	struct intake_id id;
 	struct pend *pe;
+	size_t off = ik->out.len;
 
-	if (!intake_parse_id(p, n, &id))
-		return; /* input.c lets no such line through */
+	if (is_eoe(p, n) || !intake_parse_id(p, n, &id))
+		return; /* input.c lets no line without an id through */
 	pe = pend_find(ik, &id);
 	if (!pe)
 		pe = pend_add(ik, &id);
@@ -234,16 +278,16 @@ void intake_record(struct intake *ik, const char *p, size_t n, double now)
 		return; /* out of memory: the record goes on unprotected */
 	h[0] = 'R';
 	put64(h + 1, ik->next_seq);
-	if (add_entry(&ik->out, h, sizeof(h), p, n) != 0) {
+	if (add_entry(&ik->out, h, sizeof(h), p, n) != 0 || add_outrec(ik, off, &id) != 0) {
+		ik->out.len = off;
 		ik->st.write_errors++;
 		ik->failed_upto = ik->next_seq;
 	}
 	if (pe->fed == 0)
 		pe->first_seq = ik->next_seq;
-	pe->last_seq = ik->next_seq;
+	pe->last_seq = ik->next_seq++;
 	pe->fed++;
 	pe->last = now;
-	ik->out_max_seq = ik->next_seq++;
 	ik->st.records++;
 }
 
@@ -377,6 +421,8 @@ static void seg_unlink_first(struct intake *ik)
 static void reset_log(struct intake *ik)
 {
 	buf_reset(&ik->out);
+	buf_reset(&ik->done);
+	ik->nout = 0;
 	ik->failed_upto = 0;
 	if (ik->nseg == 0)
 		return;
@@ -414,7 +460,31 @@ static void drop_settled_files(struct intake *ik)
 		seg_unlink_first(ik);
 }
 
-static int write_out(struct intake *ik)
+/* Into wbuf: the D entries, and the records noted since the last commit
+ * whose event still waits (the others are in the spool already and never
+ * need the disk). Their events now have records on disk. Returns the
+ * newest record's seq (0: none). */
+static uint64_t compose(struct intake *ik)
+{
+	uint64_t max = 0;
+
+	buf_reset(&ik->wbuf);
+	buf_append(&ik->wbuf, ik->done.data, ik->done.len);
+	for (size_t i = 0; i < ik->nout; i++) {
+		const struct outrec *r = &ik->outrec[i];
+		struct pend *pe = pend_find(ik, &r->id);
+
+		if (!pe || r->seq < pe->first_seq)
+			continue;
+		if (buf_append(&ik->wbuf, ik->out.data + r->off, r->len) != 0)
+			return UINT64_MAX; /* out of memory: count it as a failed write */
+		pe->on_disk = true;
+		max = r->seq;
+	}
+	return max;
+}
+
+static int write_out(struct intake *ik, uint64_t max_seq)
 {
 	struct iseg *a = ik->fd >= 0 ? &ik->seg[ik->nseg - 1] : NULL;
 	uint64_t limit = ik->o.segment_bytes ? ik->o.segment_bytes : INTAKE_SEGMENT_BYTES;
@@ -422,7 +492,7 @@ static int write_out(struct intake *ik)
 	if ((!a || a->bytes >= limit) && seg_new(ik) != 0)
 		return -1;
 	a = &ik->seg[ik->nseg - 1];
-	if (write_all(ik, ik->out.data, ik->out.len) != 0) {
+	if (write_all(ik, ik->wbuf.data, ik->wbuf.len) != 0) {
 		int e = errno;
 		char name[32];
 
@@ -434,11 +504,11 @@ static int write_out(struct intake *ik)
 		errno = e;
 		return -1;
 	}
-	a->bytes += ik->out.len;
-	if (ik->out_max_seq > a->max_seq)
-		a->max_seq = ik->out_max_seq;
+	a->bytes += ik->wbuf.len;
+	if (max_seq > a->max_seq)
+		a->max_seq = max_seq;
 	ik->st.writes++;
-	ik->st.bytes_written += ik->out.len;
+	ik->st.bytes_written += ik->wbuf.len;
 	if (ik->o.sync != SPOOL_SYNC_NONE && fdatasync(ik->fd) == 0)
 		ik->st.syncs++;
 	return 0;
@@ -452,13 +522,28 @@ int intake_commit(struct intake *ik)
 		reset_log(ik);
 		return 0;
 	}
-	if (ik->out.len && write_out(ik) != 0) {
-		ik->st.write_errors++;
-		if (ik->out_max_seq > ik->failed_upto)
-			ik->failed_upto = ik->out_max_seq;
-		rc = -1;
+	if (ik->nout || ik->done.len) {
+		uint64_t max = compose(ik);
+
+		if (max == UINT64_MAX) {
+			snprintf(ik->err, sizeof(ik->err),
+			         "cannot write the intake log in %s: out of "
+			         "memory",
+			         ik->dir);
+			max = ik->next_seq - 1;
+			rc = -1;
+		} else if (ik->wbuf.len && write_out(ik, max) != 0) {
+			rc = -1;
+		}
+		if (rc != 0) {
+			ik->st.write_errors++;
+			if (max > ik->failed_upto)
+				ik->failed_upto = max;
+		}
 	}
 	buf_reset(&ik->out);
+	buf_reset(&ik->done);
+	ik->nout = 0;
 	if (rc == 0)
 		drop_settled_files(ik);
 	return rc;
@@ -743,6 +828,8 @@ struct intake *intake_open(const struct intake_opts *o, struct intake_recovery *
 	ik->next_no = 1;
 	ik->next_seq = 1;
 	buf_init(&ik->out);
+	buf_init(&ik->done);
+	buf_init(&ik->wbuf);
 	buf_init(&ik->replay);
 	ik->dir = strdup(o->dir);
 	ik->o.dir = ik->dir;
@@ -766,7 +853,7 @@ void intake_close(struct intake *ik)
 {
 	if (!ik)
 		return;
-	if (ik->dirfd >= 0 && (ik->out.len || ik->npend == 0))
+	if (ik->dirfd >= 0 && (ik->nout || ik->done.len || ik->npend == 0))
 		intake_commit(ik);
 	if (ik->fd >= 0)
 		close(ik->fd);
@@ -777,6 +864,9 @@ void intake_close(struct intake *ik)
 	if (ik->dirfd >= 0)
 		close(ik->dirfd);
 	buf_free(&ik->out);
+	buf_free(&ik->done);
+	buf_free(&ik->wbuf);
+	free(ik->outrec);
 	buf_free(&ik->replay);
 	free(ik->pend);
 	free(ik->seg);

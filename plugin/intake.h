@@ -11,12 +11,14 @@
  * filtered out, unmappable), and a restart processes the records that were
  * still waiting before it reads stdin.
  *
- * What is written. Nothing, most of the time: at each commit (after every
- * read() from auditd and at the one-second tick) the records read since
- * the last commit are written only when some event is still waiting;
- * when none is, every record read so far is in the spool and the log is
- * emptied instead. Events that arrive whole within one read() therefore
- * cost no intake I/O at all. The window a crash can still hit is the
+ * What is written. Little: at each commit (after every read() from auditd
+ * and at the one-second tick) only the records of events still waiting are
+ * written, with one write(); records whose event reached the spool before
+ * the commit never touch the disk, and when no event waits the log is
+ * emptied instead. Under load that is the event a read() cut in two and
+ * the few the assembler holds; events that arrive whole cost no intake
+ * I/O at all. EOE records are not noted (they carry nothing, and
+ * libauparse does not always count them). The window a crash can still hit is the
  * processing of the one read() in progress (at most 64 KiB of input, about
  * a millisecond), besides what auditd wrote into the pipe and was not yet
  * read; both are documented in audispd-zos-remote(8) DURABILITY.
@@ -35,8 +37,8 @@
  * R numbers every record (never reused while older files exist); D says
  * that the records of event (sec.milli:serial on node, node = FNV-1a of the
  * node= name, "" without one) with seq <= upto are in the spool (or were
- * settled otherwise). Recovery (intake_open) reads the files in order,
- * stops a file at the first torn or damaged entry (counting the bytes it
+ * settled otherwise); it is written only for events with records on disk. Recovery (intake_open)
+ * reads the files in order, stops a file at the first torn or damaged entry (counting the bytes it
  * skips), and keeps for replay every record no D entry covers. A file is
  * unlinked once every record in it is covered and every older file is
  * gone; the newest (active) one is truncated instead.

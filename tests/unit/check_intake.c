@@ -148,7 +148,7 @@ START_TEST(whole_events_cost_no_write)
 	intake_settle(ik, false, never_held, NULL, 100.0);
 	ck_assert_int_eq(intake_commit(ik), 0);
 	intake_stats(ik, &st);
-	ck_assert_uint_eq(st.records, 2);
+	ck_assert_uint_eq(st.records, 1); /* the EOE is not noted */
 	ck_assert_uint_eq(st.settled, 1);
 	ck_assert_uint_eq(st.writes, 0);
 	ck_assert_uint_eq(st.pending, 0);
@@ -187,13 +187,56 @@ START_TEST(crash_replays_only_unspooled_records)
 	});
 	ik = open_ik(0, &rec);
 	ck_assert_uint_eq(rec.segments, 1);
-	ck_assert_uint_eq(rec.records, 4);
+	ck_assert_uint_eq(rec.records, 2); /* A was spooled before the commit: never written */
 	ck_assert_uint_eq(rec.replay, 2);
 	ck_assert_uint_eq(rec.skipped_bytes, 0);
 	text = intake_replay(ik, &len);
 	snprintf(expect, sizeof(expect), "%s%s", b1, c1);
 	ck_assert_uint_eq(len, strlen(expect));
 	ck_assert(memcmp(text, expect, len) == 0);
+	intake_close(ik);
+	remove_dir();
+}
+END_TEST
+
+/* An event written while it waited and spooled after: a D entry covers it,
+ * so a crash after that replays nothing of it; EOE lines are not noted. */
+START_TEST(written_then_settled_is_covered)
+{
+	char a1[256], a2[256], eoe[256], b1[256];
+	struct intake_recovery rec;
+	struct intake *ik;
+	size_t len;
+
+	make_dir();
+	rec_line(a1, sizeof(a1), "SYSCALL", 1700000009, 90, "a=1");
+	rec_line(a2, sizeof(a2), "CWD", 1700000009, 90, "cwd=\"/\"");
+	rec_line(eoe, sizeof(eoe), "EOE", 1700000009, 90, "");
+	rec_line(b1, sizeof(b1), "SYSCALL", 1700000009, 91, "b=1");
+	IN_CRASHING_CHILD({
+		struct intake *k = open_ik(0, NULL);
+		struct intake_id a = id_of(a1);
+		struct intake_stats st;
+
+		note(k, a1);
+		if (intake_commit(k) != 0) /* a1 written: A waits */
+			_exit(1);
+		note(k, a2);
+		note(k, eoe);
+		note(k, b1);
+		intake_emitted(k, &a, 2);
+		intake_settle(k, false, never_held, NULL, 100.0);
+		if (intake_commit(k) != 0) /* a D for A, b1 written */
+			_exit(1);
+		intake_stats(k, &st);
+		if (st.records != 3 || st.writes != 2 || st.pending != 1)
+			_exit(2);
+	});
+	ik = open_ik(0, &rec);
+	ck_assert_uint_eq(rec.records, 2); /* a1 and b1: a2 never needed the disk */
+	ck_assert_uint_eq(rec.replay, 1);
+	ck_assert(memcmp(intake_replay(ik, &len), b1, strlen(b1)) == 0);
+	ck_assert_uint_eq(len, strlen(b1));
 	intake_close(ik);
 	remove_dir();
 }
@@ -520,6 +563,7 @@ static Suite *intake_suite(void)
 	tcase_add_test(tc, event_ids_parse_like_libauparse);
 	tcase_add_test(tc, whole_events_cost_no_write);
 	tcase_add_test(tc, crash_replays_only_unspooled_records);
+	tcase_add_test(tc, written_then_settled_is_covered);
 	tcase_add_test(tc, replayed_records_retire_the_old_files);
 	tcase_add_test(tc, split_event_replays_the_later_part_only);
 	tcase_add_test(tc, torn_tail_is_skipped_and_counted);
