@@ -83,7 +83,8 @@ struct sender {
 	unsigned cur, last, tried, busy_run;
 	struct session *probe;
 	double failback_at;
-	char why[320]; /* why the last server was left, for ZRA0701W/0702I */
+	bool drain_reconnect; /* SIGHUP: reconnect once the requests in flight are answered */
+	char why[320];        /* why the last server was left, for ZRA0701W/0702I */
 	struct deque pending;
 	double linger_from; /* when the oldest pending item was taken; 0 = send at once */
 	struct request *fly;
@@ -803,10 +804,11 @@ static void send_one(struct sender *s, double now)
 
 static void fill_window(struct sender *s, double now)
 {
-	/* While the primary waits in probe, the alternate only finishes its
-	 * requests in flight: nothing is sent twice by a failback. */
-	while (session_is_open(s->sess) && !session_is_open(s->probe) && s->nfly < s->cfg.window &&
-	       now >= s->send_at) {
+	/* While the primary waits in probe, or a SIGHUP waits to reconnect,
+	 * the session only finishes its requests in flight: nothing is sent
+	 * twice by a failback or a reload. */
+	while (session_is_open(s->sess) && !session_is_open(s->probe) && !s->drain_reconnect &&
+	       s->nfly < s->cfg.window && now >= s->send_at) {
 		pull(s, now);
 		if (!batch_ready(s, now))
 			return;
@@ -1072,6 +1074,32 @@ static void failback_step(struct sender *s, double now)
 	            err, session_peer(s->sess), s->cfg.failback_interval);
 }
 
+/* A reload asked to reconnect: once nothing is in flight, log off and
+ * start again at the primary. */
+static void reload_reconnect_step(struct sender *s)
+{
+	if (!s->drain_reconnect)
+		return;
+	if (!session_is_open(s->sess)) {
+		s->drain_reconnect = false; /* lost meanwhile: reconnecting anyway */
+		return;
+	}
+	if (s->nfly)
+		return;
+	log_msg("ZRA0307I",
+	        "configuration reloaded: logging off %s and connecting again, from the primary "
+	        "server %s (every request in flight was answered first)",
+	        session_peer(s->sess), peer_of(s, 0));
+	s->drain_reconnect = false;
+	session_close(s->sess);
+	session_close(s->probe);
+	/* last stays: coming back from an alternate counts as a switch (ZRA0702I). */
+	snprintf(s->why, sizeof(s->why), "the configuration was reloaded (SIGHUP)");
+	s->cur = s->tried = 0;
+	set_state(s, false, false);
+	s->connect_at = 0;
+}
+
 /* ---- control: reload, stop ---- */
 
 static bool same_connection(const struct config *a, const struct config *b)
@@ -1126,6 +1154,12 @@ static void apply_reload(struct sender *s)
 		session_close(s->sess);
 		requeue_all(s);
 		set_state(s, false, false);
+	} else if (session_is_open(s->sess)) {
+		/* Same settings: reconnect all the same (a reload is how an
+		 * administrator makes the plugin log on again, e.g. back to the
+		 * primary with failback = reconnect), but only once the answers
+		 * in flight are in, so nothing is sent twice. */
+		s->drain_reconnect = true;
 	}
 	s->failback_at = now_mono() + s->cfg.failback_interval;
 	/* An administrator who reloads has usually just fixed something. */
@@ -1160,7 +1194,7 @@ static void wait_for_work(struct sender *s, double now, double stop_at)
 	double until = min_d(now + TICK, stop_at);
 	bool open = session_is_open(s->sess);
 	/* Failing back: nothing is sent until the alternate's answers are in. */
-	bool sending = open && !session_is_open(s->probe);
+	bool sending = open && !session_is_open(s->probe) && !s->drain_reconnect;
 	bool want_input =
 	        sending && s->nfly < s->cfg.window && now >= s->send_at && !queue_finished(s->q);
 	int fd;
@@ -1176,7 +1210,7 @@ static void wait_for_work(struct sender *s, double now, double stop_at)
 		until = min_d(until, s->fly[0].deadline);
 	if (open && s->cfg.failback == CONFIG_FAILBACK_INTERVAL && s->cur != 0)
 		until = min_d(until, s->failback_at);
-	if (open && session_is_open(s->probe) && s->nfly == 0)
+	if (open && (session_is_open(s->probe) || s->drain_reconnect) && s->nfly == 0)
 		until = now;
 	if (open && s->send_at > now)
 		until = min_d(until, s->send_at);
@@ -1223,6 +1257,7 @@ static void *sender_main(void *arg)
 			read_results(s, 0);
 			check_deadlines(s, now_mono());
 		}
+		reload_reconnect_step(s);
 		if (session_is_open(s->sess)) {
 			failback_step(s, now_mono());
 			fill_window(s, now_mono());

@@ -352,6 +352,55 @@ START_TEST(test_failback_reconnect)
 }
 END_TEST
 
+/* SIGHUP reconnects even when nothing changed, once the requests in flight
+ * are answered, and starts at the primary: the way back with failback =
+ * never, without a resend. */
+START_TEST(test_sighup_reconnects_to_the_primary)
+{
+	const char *const slow[] = {"--latency-ms", "40", NULL};
+	struct fo f = {0};
+	char *state = NULL, *log;
+
+	fo_start_with(&f, "never", slow, false);
+	fo_kill_primary(&f);
+	int port_a = f.a.port;
+	zr_sim_free(&f.a);
+	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, port_a, NULL), 0);
+	size_t a_before = items_in(f.a.journal), b_before = items_in(f.b.journal);
+	fo_feed(&f, N_THIRD, 30000);
+	ck_assert_uint_ge(zr_journal_wait_items(f.b.journal, b_before + N_THIRD, 20),
+	                  b_before + N_THIRD);
+	ck_assert_uint_eq(items_in(f.a.journal), a_before); /* never: it stays */
+	b_before = items_in(f.b.journal);
+	log = zr_plugin_log(&f.p);
+	size_t log_at_hup = strlen(log);
+
+	free(log);
+	ck_assert_int_eq(kill(f.p.pid, SIGHUP), 0);
+	bool re = zr_plugin_wait_log(&f.p, "ZRA0307I", 10) &&
+	          zr_plugin_wait_log(&f.p, "ZRA0702I", 10);
+	if (!re)
+		show_log(&f.p);
+	ck_assert_msg(re, "no reconnect to the primary after SIGHUP");
+	fo_feed(&f, N_THIRD, 40000);
+	size_t now_a = zr_journal_wait_items(f.a.journal, a_before + N_THIRD, 20);
+	printf("SIGHUP: back on the primary, %zu items there after it, %zu more on the "
+	       "alternate\n",
+	       now_a - a_before, items_in(f.b.journal) - b_before);
+	ck_assert_uint_ge(now_a, a_before + N_THIRD);
+	ck_assert_uint_eq(items_in(f.b.journal), b_before); /* nothing resent there either */
+	log = zr_plugin_log(&f.p);
+	ck_assert_msg(!strstr(log + log_at_hup, "ZRA0306I"), "settings did not change: %s", log);
+	ck_assert_msg(!strstr(log + log_at_hup, "will be sent again"), "a reload resent requests");
+	free(log);
+	fo_finish(&f, "sighup-reconnect", &state);
+	ck_assert_msg(state_num(state, "server.1.connects") == 2, "state:\n%s", state);
+	ck_assert_msg(state_num(state, "server_switches") == 2, "state:\n%s", state);
+	free(state);
+	fo_free(&f);
+}
+END_TEST
+
 /* LDAP-level refusals from the primary: two busy answers in a row are
  * waited out there; three busy (51) or unavailable (52) answers in a row
  * are a server error and move the plugin to the alternate (ZRA0701W with
@@ -449,6 +498,7 @@ static Suite *failover_suite(void)
 	tcase_add_test(zr_tcase(s, "failback-interval", 120), test_failback_interval);
 	tcase_add_test(zr_tcase(s, "failback-never", 120), test_failback_never);
 	tcase_add_test(zr_tcase(s, "failback-reconnect", 120), test_failback_reconnect);
+	tcase_add_test(zr_tcase(s, "sighup-reconnect", 120), test_sighup_reconnects_to_the_primary);
 	tcase_add_loop_test(zr_tcase(s, "busy", 120), test_busy_switch, 0,
 	                    (int)(sizeof(busy_cases) / sizeof(busy_cases[0])));
 	return s;
