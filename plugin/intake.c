@@ -743,7 +743,11 @@ static int scan_file(struct intake *ik, struct scan *s, uint64_t no, struct inta
 static uint64_t mark_for(const struct scan *s, const struct intake_id *id)
 {
 	struct mark key = {.id = *id};
-	const struct mark *m = bsearch(&key, s->mark, s->nmark, sizeof(key), mark_cmp);
+	const struct mark *m;
+
+	if (s->nmark == 0)
+		return 0;
+	m = bsearch(&key, s->mark, s->nmark, sizeof(key), mark_cmp);
 
 	return m ? m->upto : 0;
 }
