@@ -84,6 +84,7 @@ int sim_fault_parse(struct sim_faults *f, const char *spec, char *err, size_t er
 		size_t off;
 	} kinds[] = {
 	        {"close-after", offsetof(struct sim_faults, close_after)},
+	        {"close-every", offsetof(struct sim_faults, close_every)},
 	        {"hang-after", offsetof(struct sim_faults, hang_after)},
 	        {"busy", offsetof(struct sim_faults, busy)},
 	        {"unavailable", offsetof(struct sim_faults, unavailable)},
@@ -107,8 +108,8 @@ int sim_fault_parse(struct sim_faults *f, const char *spec, char *err, size_t er
 		return 0;
 	}
 	snprintf(err, errlen,
-	         "--fault %s: expected close-after=N, hang-after=N, busy=N, unavailable=N, "
-	         "reject-binds=N, malformed=N or tls-stall=N",
+	         "--fault %s: expected close-after=N, close-every=N, hang-after=N, busy=N, "
+	         "unavailable=N, reject-binds=N, malformed=N or tls-stall=N",
 	         spec);
 	return -1;
 }
@@ -628,12 +629,17 @@ static bool sim_ext_fault(struct sim_server *s, struct sim_conn *c, ber_int_t ms
 	const struct sim_faults *f = &s->opt->faults;
 	char detail[128];
 	unsigned long n = s->ext_count;
-	if (f->close_after == n || f->hang_after == n) {
-		bool close = f->close_after == n;
+	bool every = f->close_every && n % f->close_every == 0;
+	if (f->close_after == n || every || f->hang_after == n) {
+		bool close = f->close_after == n || every;
 		snprintf(detail, sizeof detail, "extended request %lu (msgid %d) %s", n, (int)msgid,
 		         close ? "not answered, connection closed"
 		               : "and all after it on this connection not answered");
-		sim_journal_fault(s, c, close ? "close-after" : "hang-after", detail);
+		sim_journal_fault(s, c,
+		                  f->close_after == n ? "close-after"
+		                  : every             ? "close-every"
+		                                      : "hang-after",
+		                  detail);
 		sim_journal_request(s, c, msgid, -1, -1, SIZE_MAX, 0, detail);
 		c->ignore_input = true;
 		if (close)

@@ -17,6 +17,7 @@
 /* --fault settings; 0 = off. Counts are over the server's life. */
 struct sim_faults {
 	unsigned long close_after;  /* Nth extended request: no answer, connection closed */
+	unsigned long close_every;  /* every Nth extended request: the same, again and again */
 	unsigned long hang_after;   /* Nth extended request on: that connection gets no answers */
 	unsigned long busy;         /* first N extended requests: resultCode 51 */
 	unsigned long unavailable;  /* first N extended requests: resultCode 52 */

@@ -49,6 +49,7 @@ static const char sim_usage[] =
         "                       up the replies behind it (a long link) [0]\n"
         "  --fault SPEC         inject a fault (repeatable):\n"
         "                         close-after=N   Nth extended request: no answer, close\n"
+        "                         close-every=N   the same for every Nth (reconnect soak)\n"
         "                         hang-after=N    Nth on: that connection never answered\n"
         "                         busy=N          first N extended requests: resultCode 51\n"
         "                         unavailable=N   first N extended requests: resultCode 52\n"

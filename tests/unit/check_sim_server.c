@@ -474,6 +474,33 @@ START_TEST(test_close_and_hang)
 }
 END_TEST
 
+/* close-every=2 closes on requests 2 and 4, each on a fresh connection; 1 and 3 are answered. */
+START_TEST(test_close_every)
+{
+	static const char *const args[] = {"--fault", "close-every=2", NULL};
+	struct berval *data;
+	sim_start(args);
+	for (int round = 0; round < 2; round++) {
+		LDAP *ld = sim_session();
+		ck_assert_int_eq(sim_exop(ld, AUDIT_OID, spec_vector, sizeof spec_vector, &data),
+		                 LDAP_SUCCESS);
+		ber_bvfree(data);
+		ck_assert_int_eq(sim_exop(ld, AUDIT_OID, spec_vector, sizeof spec_vector, &data),
+		                 LDAP_SERVER_DOWN);
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	}
+	sim_stop();
+	json_t *f = journal_kind("fault");
+	ck_assert_uint_eq(json_array_size(f), 2);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_str_eq(jstr(json_array_get(f, i), "fault"), "close-every");
+		ck_assert_int_eq(jint(json_array_get(f, i), "conn"), (int)i + 1);
+	}
+	json_decref(f);
+	ck_assert_uint_eq(journal_count("smf"), 2);
+}
+END_TEST
+
 /* A PDU over --max-pdu 1024 gets the Notice of Disconnection, then the socket closes. Raw
  * socket: what matters is the bytes the server sends, not how a client library reports them. */
 static void check_oversized_pdu(void)
@@ -568,6 +595,7 @@ int main(void)
 	tcase_add_test(tc, test_users_and_profiles);
 	tcase_add_test(tc, test_faults);
 	tcase_add_test(tc, test_close_and_hang);
+	tcase_add_test(tc, test_close_every);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_duration_and_options);
 	suite_add_tcase(s, tc);
