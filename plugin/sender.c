@@ -73,8 +73,9 @@ struct sender {
 	bool started;
 	struct config cfg;
 	struct queue *q;
-	struct set_aside *sa; /* NULL: refused items are only logged and counted */
-	struct stats *stats;  /* operator counters (stats.h); NULL: none */
+	struct set_aside *sa;        /* NULL: refused items are only logged and counted */
+	struct stats *stats;         /* operator counters (stats.h); NULL: none */
+	struct session_tls_ctx *tls; /* the TLS context sess and probe share */
 	struct session *sess;
 	/* Failover (sender.h): cur is the server in use or being tried, last
 	 * the one last bound to, tried the server errors since the last
@@ -1281,12 +1282,16 @@ struct sender *sender_new(const struct config *c, struct queue *q)
 		return NULL;
 	pthread_mutex_init(&s->lock, NULL);
 	s->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	s->tls = session_tls_ctx_new();
 	s->sess = session_new();
 	s->probe = session_new();
-	if (s->ctl_fd < 0 || !s->sess || !s->probe || grow_window(s, c->window) != 0) {
+	if (s->ctl_fd < 0 || !s->tls || !s->sess || !s->probe || grow_window(s, c->window) != 0) {
 		sender_free(s);
 		return NULL;
 	}
+	/* The failback probe and the connection in use: one TLS context. */
+	session_use_tls_ctx(s->sess, s->tls);
+	session_use_tls_ctx(s->probe, s->tls);
 	s->cfg = *c;
 	name_servers(s);
 	s->q = q;
@@ -1395,6 +1400,7 @@ void sender_free(struct sender *s)
 	free(s->pending.v);
 	session_free(s->sess);
 	session_free(s->probe);
+	session_tls_ctx_free(s->tls);
 	if (s->ctl_fd >= 0)
 		close(s->ctl_fd);
 	buf_free(&s->items_buf);

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <lber.h>
 #include <ldap.h>
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -30,8 +32,28 @@ struct watchdog {
 	bool fired;               /* the limit passed: the socket was shut down */
 };
 
+/* libldap's release of a TLS context reference: exported by libldap 2.5
+ * and 2.6 (symbol version OPENLDAP_2.5) but declared in no installed
+ * header. Reading LDAP_OPT_X_TLS_CTX takes a reference; this is the only
+ * way to give it back. */
+extern void ldap_pvt_tls_ctx_free(void *ctx);
+
+/* One TLS context and what it was built from. */
+struct tls_slot {
+	void *ctx; /* libldap's context, one reference held here; NULL = none */
+	char *key; /* settings and file stamps (tls_key) */
+};
+
+struct session_tls_ctx {
+	struct tls_slot verify; /* for the connections */
+	struct tls_slot diag;   /* verification off: diagnose() only */
+	unsigned long builds;
+};
+
 struct session {
-	LDAP *ld;              /* NULL when closed */
+	LDAP *ld;                    /* NULL when closed */
+	struct session_tls_ctx *tls; /* the contexts used: shared, or own_tls */
+	struct session_tls_ctx *own_tls;
 	char peer[300];        /* "server:port" */
 	struct ldap_conncb cb; /* learns the socket, makes it blocking */
 	double limit;          /* seconds for connect, StartTLS and the handshake */
@@ -46,6 +68,12 @@ struct session *session_new(void)
 
 	if (!s)
 		return NULL;
+	s->own_tls = session_tls_ctx_new();
+	if (!s->own_tls) {
+		free(s);
+		return NULL;
+	}
+	s->tls = s->own_tls;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&s->wd.lock, NULL);
@@ -59,9 +87,15 @@ void session_free(struct session *s)
 	if (!s)
 		return;
 	session_close(s);
+	session_tls_ctx_free(s->own_tls);
 	pthread_mutex_destroy(&s->wd.lock);
 	pthread_cond_destroy(&s->wd.cond);
 	free(s);
+}
+
+void session_use_tls_ctx(struct session *s, struct session_tls_ctx *t)
+{
+	s->tls = t ? t : s->own_tls;
 }
 
 void session_close(struct session *s)
@@ -140,9 +174,9 @@ static bool set(const char *p)
 	return p && *p;
 }
 
-/* Per-handle TLS options; libldap builds the handle's own TLS context from
- * them at LDAP_OPT_X_TLS_NEWCTX, so nothing leaks into other handles or
- * the process-wide defaults. Returns NULL or the option that failed. */
+/* The options of a TLS context, on the template handle it is built on
+ * (LDAP_OPT_X_TLS_NEWCTX reads them from there). Returns NULL or the
+ * option that failed. */
 static const char *set_tls_options(LDAP *ld, const struct session_opts *o)
 {
 	int demand = o->no_verify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
@@ -203,6 +237,155 @@ static void describe_tls(LDAP *ld, int code, const char *what, const char *peer,
 	         code, diag && *diag ? ": " : "", diag && *diag ? diag : "",
 	         tls_hint(diag && *diag ? diag : NULL));
 	ldap_memfree(diag);
+}
+
+/* ---- TLS contexts, built once and shared ----
+ * libldap 2.5 with GnuTLS never frees part of what a context loads (the
+ * client certificate and key it parses, some 20 KB of heap with their
+ * libtasn1 trees), so the context is not made per connection: it is built
+ * once on a template handle, and each connection's handle gets a
+ * reference to it (LDAP_OPT_X_TLS_CTX; libldap counts references, so a
+ * connection still open when its context is replaced keeps it alive). It
+ * is built again when the settings change (a reload) or a file it was
+ * read from does (a renewed certificate or CA, a CA added to tls_ca_dir):
+ * the key below holds the settings and each file's identity and times,
+ * and is compared at every connect. */
+
+/* A path and what stat says of it; a file that cannot be stat'ed is
+ * named only: building from it fails, so it is never cached. */
+static void stamp(FILE *f, const char *what, const char *path)
+{
+	struct stat st;
+
+	if (!set(path))
+		fprintf(f, "%s -\n", what);
+	else if (stat(path, &st) != 0)
+		fprintf(f, "%s %s ?\n", what, path);
+	else
+		fprintf(f, "%s %s %ju:%ju %jd %jd.%09ld %jd.%09ld\n", what, path,
+		        (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+		        (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		        (intmax_t)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+}
+
+/* What a context for o is built from, as a string to compare; NULL when
+ * out of memory. */
+static char *tls_key(const struct session_opts *o)
+{
+	char *key = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&key, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "verify %d\nmin %d\nciphers %s\n", !o->no_verify, o->tls13 ? 13 : 12,
+	        set(o->ciphers) ? o->ciphers : "");
+	stamp(f, "ca_file", o->ca_file);
+	stamp(f, "ca_dir", o->ca_dir);
+	stamp(f, "cert_file", o->cert_file);
+	stamp(f, "key_file", o->key_file);
+	if (fclose(f) != 0) {
+		free(key);
+		return NULL;
+	}
+	return key;
+}
+
+static void tls_slot_clear(struct tls_slot *slot)
+{
+	if (slot->ctx)
+		ldap_pvt_tls_ctx_free(slot->ctx);
+	free(slot->key);
+	slot->ctx = NULL;
+	slot->key = NULL;
+}
+
+/* A new context for o, with our reference to it; NULL with err. */
+static void *tls_build(const struct session_opts *o, const char *peer, char *err, size_t errlen)
+{
+	LDAP *t = NULL;
+	void *ctx = NULL;
+	const char *bad;
+
+	if (ldap_initialize(&t, NULL) != LDAP_SUCCESS) {
+		snprintf(err, errlen, "%s: cannot build a TLS context: out of memory", peer);
+		return NULL;
+	}
+	bad = set_tls_options(t, o);
+	if (bad)
+		describe_tls(t, LDAP_PARAM_ERROR, bad, peer, err, errlen);
+	else if (ldap_get_option(t, LDAP_OPT_X_TLS_CTX, &ctx) != LDAP_OPT_SUCCESS || !ctx)
+		snprintf(err, errlen, "%s: cannot build a TLS context", peer);
+	/* The template's own reference goes; ours stays. */
+	ldap_unbind_ext(t, NULL, NULL);
+	return bad ? NULL : ctx;
+}
+
+/* The context of slot for o, built first when there is none yet for these
+ * settings and files. NULL with err when it cannot be built. */
+static void *tls_context(struct session_tls_ctx *t, struct tls_slot *slot,
+                         const struct session_opts *o, const char *peer, char *err, size_t errlen)
+{
+	char *key = tls_key(o);
+
+	if (!key) {
+		snprintf(err, errlen, "%s: cannot build a TLS context: out of memory", peer);
+		return NULL;
+	}
+	if (slot->ctx && strcmp(slot->key, key) == 0) {
+		free(key);
+		return slot->ctx;
+	}
+	tls_slot_clear(slot);
+	slot->ctx = tls_build(o, peer, err, errlen);
+	if (!slot->ctx) {
+		free(key);
+		return NULL;
+	}
+	slot->key = key;
+	t->builds++;
+	return slot->ctx;
+}
+
+/* Give s's handle the shared context for o (diag: the one without
+ * verification) and the per-handle check of the server's name. Returns
+ * LDAP_SUCCESS, or an LDAP error with err. */
+static int use_tls(struct session *s, const struct session_opts *o, bool diag, char *err,
+                   size_t errlen)
+{
+	struct tls_slot *slot = diag ? &s->tls->diag : &s->tls->verify;
+	/* The host name is checked per handle, by this option; the certificate
+	 * chain per context, by the same option at build time. */
+	int demand = o->no_verify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
+	void *ctx = tls_context(s->tls, slot, o, s->peer, err, errlen);
+
+	if (!ctx)
+		return LDAP_PARAM_ERROR;
+	if (ldap_set_option(s->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(s->ld, LDAP_OPT_X_TLS_CTX, ctx) != LDAP_OPT_SUCCESS) {
+		snprintf(err, errlen, "%s: cannot set the TLS context", s->peer);
+		return LDAP_PARAM_ERROR;
+	}
+	return LDAP_SUCCESS;
+}
+
+struct session_tls_ctx *session_tls_ctx_new(void)
+{
+	return calloc(1, sizeof(struct session_tls_ctx));
+}
+
+void session_tls_ctx_free(struct session_tls_ctx *t)
+{
+	if (!t)
+		return;
+	tls_slot_clear(&t->verify);
+	tls_slot_clear(&t->diag);
+	free(t);
+}
+
+unsigned long session_tls_ctx_builds(const struct session *s)
+{
+	return s->tls->builds;
 }
 
 static int set_options(LDAP *ld, double seconds)
@@ -693,7 +876,8 @@ static void diagnose(struct session *s, const struct session_opts *o, double lim
 	}
 	if (set_options(s->ld, limit) != 0 ||
 	    ldap_set_option(s->ld, LDAP_OPT_CONNECT_CB, &s->cb) != LDAP_OPT_SUCCESS ||
-	    set_tls_options(s->ld, &d) != NULL || watchdog_start(&s->wd, limit) != 0) {
+	    use_tls(s, &d, true, scratch, sizeof(scratch)) != LDAP_SUCCESS ||
+	    watchdog_start(&s->wd, limit) != 0) {
 		session_close(s);
 		return;
 	}
@@ -742,7 +926,6 @@ enum session_status session_open(struct session *s, const struct session_opts *o
                                  char *err, size_t errlen)
 {
 	char uri[300];
-	const char *bad;
 	double limit = o->connect_limit > 0 && o->connect_limit < o->timeout ? o->connect_limit
 	                                                                     : o->timeout;
 	int rc, msgid;
@@ -769,9 +952,9 @@ enum session_status session_open(struct session *s, const struct session_opts *o
 		session_close(s);
 		return SESSION_FAILED;
 	}
-	if (o->tls != SESSION_TLS_NONE && (bad = set_tls_options(s->ld, o)) != NULL) {
-		describe_tls(s->ld, LDAP_PARAM_ERROR, bad, s->peer, err, errlen);
-		*ldap_code = LDAP_PARAM_ERROR;
+	if (o->tls != SESSION_TLS_NONE &&
+	    (rc = use_tls(s, o, false, err, errlen)) != LDAP_SUCCESS) {
+		*ldap_code = rc;
 		session_close(s);
 		return SESSION_FAILED;
 	}

@@ -3,15 +3,18 @@
  *
  * URI ldap://server[:port] or ldaps://server[:port] (an IPv6 address is put
  * in brackets), LDAPv3, referrals off, LDAP_OPT_NETWORK_TIMEOUT and
- * LDAP_OPT_TIMEOUT = timeout. TLS (ldaps, or StartTLS on ldap://) uses
- * per-handle libldap options followed by LDAP_OPT_X_TLS_NEWCTX: CA file or
- * directory (else the system store), certificate and host name checked
- * (LDAP_OPT_X_TLS_DEMAND) unless no_verify, minimum protocol TLS 1.2 or
- * 1.3, optional cipher list, optional client certificate and key. The TCP
- * connect and the TLS handshake are bounded by the network timeout, the
- * StartTLS answer by timeout, so a server that stalls the handshake cannot
- * hold the caller forever. StartTLS refused by the server is a failure,
- * never a fall back to clear text.
+ * LDAP_OPT_TIMEOUT = timeout. TLS (ldaps, or StartTLS on ldap://) uses a
+ * libldap TLS context built from: CA file or directory (else the system
+ * store), certificate and host name checked (LDAP_OPT_X_TLS_DEMAND) unless
+ * no_verify, minimum protocol TLS 1.2 or 1.3, optional cipher list,
+ * optional client certificate and key. The context is built once and shared
+ * by every connection made with the same settings (struct session_tls_ctx
+ * below), never per connection: libldap 2.5 with GnuTLS leaks some 20 KB of
+ * every context it builds. Process-wide libldap defaults are never touched.
+ * The TCP connect and the TLS handshake are bounded by the network timeout,
+ * the StartTLS answer by timeout, so a server that stalls the handshake
+ * cannot hold the caller forever. StartTLS refused by the server is a
+ * failure, never a fall back to clear text.
  *
  * Bind: simple with DN racfid=USER,cn=ictx and the password, or SASL
  * EXTERNAL (empty DN, no credentials: the server maps the TLS client
@@ -102,9 +105,29 @@ struct session_result {
 
 struct session;
 
+/* The TLS contexts of one or more sessions: one for connections, one
+ * without verification for the certificate diagnosis. A context is built at
+ * the first TLS connect and kept until the settings, or a CA, certificate
+ * or key file they name (its inode, size or times), differ at a later
+ * connect: a reload or a renewed certificate gets a new one, a reconnect
+ * does not. Owner: the thread that uses the sessions; not locked. */
+struct session_tls_ctx;
+
+struct session_tls_ctx *session_tls_ctx_new(void);
+/* After the sessions that use t are freed (their open connections would
+ * keep the contexts alive, but a session must not open with t again). */
+void session_tls_ctx_free(struct session_tls_ctx *t);
+
+/* A session has contexts of its own until session_use_tls_ctx. */
 struct session *session_new(void);
 /* Closes the connection if open. */
 void session_free(struct session *s);
+/* Connect with t's contexts, shared with the other sessions that use t
+ * (NULL: the session's own again). */
+void session_use_tls_ctx(struct session *s, struct session_tls_ctx *t);
+/* TLS contexts built for s's connections so far (with a shared
+ * session_tls_ctx: by all its sessions). */
+unsigned long session_tls_ctx_builds(const struct session *s);
 
 /* Connect and bind. On failure the session is closed, err says why and
  * *ldap_code holds the bind result (e.g. 49) or a negative libldap code. */

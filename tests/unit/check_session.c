@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "buf.h"
@@ -328,6 +329,144 @@ START_TEST(connection_closed_by_server_is_reported)
 }
 END_TEST
 
+/* ---- one TLS context for many connections ----
+ * A simulator with StartTLS and a client CA, certificates from mkcerts.sh. */
+
+static struct sim_child tls_sim;
+static char certs[128];
+
+static void tls_setup(void)
+{
+	char cmd[512], pem[200], key[200], ca[200];
+	const char *extra[] = {"--tls-cert", pem, "--tls-key", key, "--tls-ca", ca, NULL};
+
+	snprintf(certs, sizeof(certs), "/tmp/zr-session-certs-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(certs));
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/integration/mkcerts.sh' '%s'", SRCDIR, certs);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(pem, sizeof(pem), "%s/server.pem", certs);
+	snprintf(key, sizeof(key), "%s/server.key", certs);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", certs);
+	ck_assert_int_eq(sim_start(&tls_sim, extra), 0);
+}
+
+static void tls_teardown(void)
+{
+	char cmd[200];
+
+	sim_stop(&tls_sim);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", certs);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* StartTLS with a client certificate (and so a private key to load). */
+static struct session_opts tls_opts(char *ca, char *crt, char *key, size_t len)
+{
+	struct session_opts o = opts(tls_sim.port, "zossecret");
+
+	snprintf(ca, len, "%s/ca.pem", certs);
+	snprintf(crt, len, "%s/client.pem", certs);
+	snprintf(key, len, "%s/client.key", certs);
+	o.tls = SESSION_TLS_STARTTLS;
+	o.ca_file = ca;
+	o.cert_file = crt;
+	o.key_file = key;
+	return o;
+}
+
+static void open_close(struct session *s, const struct session_opts *o)
+{
+	char err[512] = "";
+	int code;
+
+	ck_assert_msg(session_open(s, o, &code, err, sizeof(err)) == SESSION_OK, "%s", err);
+	session_close(s);
+}
+
+/* Later file times, as a renewed certificate written in place has. */
+static void touch_later(const char *path)
+{
+	struct timespec t[2];
+
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec += 5;
+	t[1] = t[0];
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+START_TEST(tls_context_built_once_for_many_connections)
+{
+	char ca[200], crt[200], key[200];
+	struct session_opts o = tls_opts(ca, crt, key, sizeof(ca));
+	struct session *s = session_new();
+
+	for (int i = 0; i < 5; i++)
+		open_close(s, &o);
+	ck_assert_uint_eq(session_tls_ctx_builds(s), 1);
+	session_free(s);
+	ck_assert_int_eq(sim_journal_count(&tls_sim, "\"kind\":\"bind\"", "\"tls\":true"), 5);
+}
+END_TEST
+
+START_TEST(tls_context_shared_between_sessions)
+{
+	char ca[200], crt[200], key[200];
+	struct session_opts o = tls_opts(ca, crt, key, sizeof(ca));
+	struct session_tls_ctx *t = session_tls_ctx_new();
+	struct session *a = session_new(), *b = session_new();
+	char err[512] = "";
+	int code;
+
+	session_use_tls_ctx(a, t);
+	session_use_tls_ctx(b, t);
+	/* Both open at once on the one context, and one outlives the other. */
+	ck_assert_msg(session_open(a, &o, &code, err, sizeof(err)) == SESSION_OK, "%s", err);
+	ck_assert_msg(session_open(b, &o, &code, err, sizeof(err)) == SESSION_OK, "%s", err);
+	session_free(a);
+	open_close(b, &o);
+	ck_assert_uint_eq(session_tls_ctx_builds(b), 1);
+	session_free(b);
+	session_tls_ctx_free(t);
+}
+END_TEST
+
+START_TEST(tls_context_rebuilt_when_settings_or_files_change)
+{
+	char ca[200], crt[200], key[200];
+	struct session_opts o = tls_opts(ca, crt, key, sizeof(ca));
+	struct session *s = session_new();
+	char err[512] = "", moved[220];
+	int code;
+
+	open_close(s, &o);
+	open_close(s, &o);
+	ck_assert_uint_eq(session_tls_ctx_builds(s), 1);
+	/* A reload that changes a TLS setting. */
+	o.tls13 = true;
+	open_close(s, &o);
+	ck_assert_uint_eq(session_tls_ctx_builds(s), 2);
+	/* A renewed client certificate, the CA, the key: each file counts. */
+	touch_later(crt);
+	open_close(s, &o);
+	ck_assert_uint_eq(session_tls_ctx_builds(s), 3);
+	touch_later(ca);
+	open_close(s, &o);
+	touch_later(key);
+	open_close(s, &o);
+	ck_assert_uint_eq(session_tls_ctx_builds(s), 5);
+	/* A key that is gone fails the connect, every time (nothing is
+	 * cached from it); once it is back, so is the connection. */
+	snprintf(moved, sizeof(moved), "%s.away", key);
+	ck_assert_int_eq(rename(key, moved), 0);
+	ck_assert_int_eq(session_open(s, &o, &code, err, sizeof(err)), SESSION_FAILED);
+	ck_assert_msg(strstr(err, "TLS context") != NULL, "%s", err);
+	ck_assert_int_eq(session_open(s, &o, &code, err, sizeof(err)), SESSION_FAILED);
+	ck_assert_int_eq(rename(moved, key), 0);
+	open_close(s, &o);
+	session_free(s);
+}
+END_TEST
+
 static Suite *session_suite(void)
 {
 	Suite *s = suite_create("session");
@@ -344,6 +483,14 @@ static Suite *session_suite(void)
 	tcase_add_test(tc, mute_server_bind_times_out);
 	tcase_add_test(tc, connect_limit_caps_the_wait);
 	tcase_add_test(tc, connection_closed_by_server_is_reported);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tls_context");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, tls_setup, tls_teardown);
+	tcase_add_test(tc, tls_context_built_once_for_many_connections);
+	tcase_add_test(tc, tls_context_shared_between_sessions);
+	tcase_add_test(tc, tls_context_rebuilt_when_settings_or_files_change);
 	suite_add_tcase(s, tc);
 	return s;
 }
