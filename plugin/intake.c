@@ -30,9 +30,9 @@ struct pend {
 	double last;  /* when a record was last noted */
 };
 
-/* A record entry in intake.out, not yet written. */
+/* A record noted since the last commit: its text in intake.out. */
 struct outrec {
-	size_t off, len; /* the whole entry */
+	size_t off, len;
 	uint64_t seq;
 	struct intake_id id;
 };
@@ -52,7 +52,7 @@ struct intake {
 	struct iseg *seg;
 	size_t nseg, segcap;
 	uint64_t next_no, next_seq;
-	struct buf out;        /* record entries noted since the last commit */
+	struct buf out;        /* record texts noted since the last commit */
 	struct outrec *outrec; /* where each one is in out */
 	size_t nout, outcap;
 	struct buf done;      /* D entries for events with records on disk */
@@ -133,19 +133,24 @@ static bool read_num(const char **p, const char *end, uint64_t *v)
 
 bool intake_parse_id(const char *p, size_t n, struct intake_id *id)
 {
-	const char *end = p + n, *node = "", *m;
+	const char *end = p + n, *node = "", *m = p, *sp;
 	size_t nodelen = 0;
 	uint64_t sec, milli, serial;
 
 	if (n > 5 && memcmp(p, "node=", 5) == 0) {
-		const char *sp = memchr(p, ' ', n);
-
+		sp = memchr(p, ' ', n);
 		if (!sp)
 			return false;
 		node = p + 5;
 		nodelen = (size_t)(sp - node);
+		m = sp + 1;
 	}
-	m = memmem(p, n, "msg=audit(", 10);
+	/* The shape auditd writes (input.c checks it): the id after type=T. */
+	sp = memchr(m, ' ', (size_t)(end - m));
+	if (sp && end - sp > 10 && memcmp(sp + 1, "msg=audit(", 10) == 0)
+		m = sp + 1;
+	else
+		m = memmem(p, n, "msg=audit(", 10);
 	if (!m)
 		return false;
 	m += 10;
@@ -216,6 +221,25 @@ static struct pend *pend_find(struct intake *ik, const struct intake_id *id)
 	return NULL;
 }
 
+/* pend_find for a run of records, most of them of the same event as the
+ * one before: *last remembers the previous answer. */
+struct pend_memo {
+	bool valid;
+	struct intake_id id;
+	struct pend *pe;
+};
+
+static struct pend *pend_find_memo(struct intake *ik, const struct intake_id *id,
+                                   struct pend_memo *last)
+{
+	if (!last->valid || !id_eq(&last->id, id)) {
+		last->valid = true;
+		last->id = *id;
+		last->pe = pend_find(ik, id);
+	}
+	return last->pe;
+}
+
 static struct pend *pend_add(struct intake *ik, const struct intake_id *id)
 {
 	if (ik->npend == ik->pendcap) {
@@ -264,7 +288,6 @@ static int add_outrec(struct intake *ik, size_t off, const struct intake_id *id)
 
 void intake_record(struct intake *ik, const char *p, size_t n, double now)
 {
-	unsigned char h[REC_FIXED];
 	struct intake_id id;
 	struct pend *pe;
 	size_t off = ik->out.len;
@@ -276,9 +299,9 @@ void intake_record(struct intake *ik, const char *p, size_t n, double now)
 		pe = pend_add(ik, &id);
 	if (!pe)
 		return; /* out of memory: the record goes on unprotected */
-	h[0] = 'R';
-	put64(h + 1, ik->next_seq);
-	if (add_entry(&ik->out, h, sizeof(h), p, n) != 0 || add_outrec(ik, off, &id) != 0) {
+	/* The text only: most records are spooled before the commit and never
+	 * framed (compose frames the others). */
+	if (buf_append(&ik->out, p, n) != 0 || add_outrec(ik, off, &id) != 0) {
 		ik->out.len = off;
 		ik->st.write_errors++;
 		ik->failed_upto = ik->next_seq;
@@ -467,16 +490,21 @@ static void drop_settled_files(struct intake *ik)
 static uint64_t compose(struct intake *ik)
 {
 	uint64_t max = 0;
+	struct pend_memo memo = {0};
 
 	buf_reset(&ik->wbuf);
 	buf_append(&ik->wbuf, ik->done.data, ik->done.len);
 	for (size_t i = 0; i < ik->nout; i++) {
 		const struct outrec *r = &ik->outrec[i];
-		struct pend *pe = pend_find(ik, &r->id);
+		struct pend *pe = pend_find_memo(ik, &r->id, &memo);
 
 		if (!pe || r->seq < pe->first_seq)
 			continue;
-		if (buf_append(&ik->wbuf, ik->out.data + r->off, r->len) != 0)
+		unsigned char h[REC_FIXED];
+
+		h[0] = 'R';
+		put64(h + 1, r->seq);
+		if (add_entry(&ik->wbuf, h, sizeof(h), ik->out.data + r->off, r->len) != 0)
 			return UINT64_MAX; /* out of memory: count it as a failed write */
 		pe->on_disk = true;
 		max = r->seq;

@@ -86,6 +86,7 @@ struct plugin {
 	struct set_aside *sa;
 	struct spool_recovery rec;
 	struct intake *ik; /* records read, not yet spooled (intake.h) */
+	double now;        /* monotonic time of the current loop turn, for the intake */
 	struct intake_recovery irec;
 	struct qevent *stalled, *stalled_tail; /* events waiting for room (suspend) */
 	uint64_t nstalled;
@@ -336,7 +337,9 @@ static bool retry_stalled(struct plugin *p)
 
 static void on_record(void *arg, const char *rec, size_t n)
 {
-	intake_record(((struct plugin *)arg)->ik, rec, n, now_mono());
+	struct plugin *p = arg;
+
+	intake_record(p->ik, rec, n, p->now); /* no clock read per record */
 }
 
 static void on_refused(void *arg, const char *rec, size_t n)
@@ -547,6 +550,7 @@ static void replay_intake(struct plugin *p)
 		        p->spool_dir, r->damaged_entries, r->skipped_bytes, r->first_damage);
 	if (len == 0)
 		return;
+	p->now = now_mono();
 	log_msg("ZRA0515I",
 	        "intake log in %s: %" PRIu64 " records (%" PRIu64 " bytes) were read from "
 	        "auditd by an earlier run that stopped before their events were spooled; "
@@ -778,6 +782,7 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		int rc = ppoll(&pfd, 1, &ts, waitmask);
 		double now;
 
+		p->now = now_mono();
 		handle_signals(p);
 		if (sig_term || sig_int) {
 			why = sig_term ? "SIGTERM from auditd" : "SIGINT";
