@@ -1,4 +1,6 @@
 /* input.c - frame the bytes auditd writes (string lines or binary frames) into auparse records. */
+#include <zr-autoconf.h> /* _GNU_SOURCE: memmem */
+
 #include "input.h"
 
 #include <errno.h>
@@ -169,11 +171,11 @@ static bool event_id_ok(const char *line, size_t window, const char *p, size_t n
  * reads type=cWD or type=1307 as CWD too), so a second means damage. */
 static bool cwd_twice(const char *p, size_t n)
 {
-	int seen = 0;
+	/* memmem, not a memcmp at every byte: this runs for every record, and
+	 * the byte loop was 2,000 instructions of a 250-byte one (callgrind). */
+	const char *a = memmem(p, n, " cwd=", 5);
 
-	for (size_t i = 0; i + 5 <= n && seen < 2; i++)
-		seen += memcmp(p + i, " cwd=", 5) == 0;
-	return seen == 2;
+	return a && memmem(a + 5, n - (size_t)(a + 5 - p), " cwd=", 5) != NULL;
 }
 
 /* Why the line is not an audit record, or NULL when it has the shape
