@@ -806,8 +806,13 @@ static int build_replay(struct intake *ik, struct scan *s, struct intake_recover
 			continue;
 		if (buf_append(&ik->replay, text, s->ref[i].len) != 0)
 			return -1;
+		/* Written records end in one (intake_record); a damaged file
+		 * whose CRC still fits must not glue two records together. */
+		if ((s->ref[i].len == 0 || text[s->ref[i].len - 1] != '\n') &&
+		    buf_append(&ik->replay, "\n", 1) != 0)
+			return -1;
 		rec->replay++;
-		rec->replay_bytes += s->ref[i].len;
+		rec->replay_bytes = ik->replay.len;
 	}
 	return 0;
 }

@@ -130,3 +130,35 @@ put("fuzz_input_binary", "v2-split-reads", b"\x8d" + b"".join(frame(1, 1300, r, 
 put("fuzz_input_binary", "junk-resync", b"\x00" + b"\xde\xad\xbe\xef" * 7
     + b"".join(frame(1, 1300, r, False) for r in V2[:2]))
 put("fuzz_input_binary", "newline-in-payload", b"\x00" + frame(1, 1112, LOGIN.replace(" ses", "\nses"), False))
+
+# ---- intake log files (plugin/intake.h): byte 0 bit 0 = fix the CRCs ----
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def intake_entry(payload):
+    ln = struct.pack("<I", len(payload))
+    return struct.pack("<I", 0x5A524931) + ln + struct.pack("<I", crc32c(ln + payload)) + payload
+
+
+def intake_rec(seq, text):
+    return intake_entry(b"R" + struct.pack("<Q", seq) + text.encode("latin-1"))
+
+
+def intake_done(upto, sec, milli, serial, node=0x811C9DC5):  # FNV-1a of ""
+    return intake_entry(b"D" + struct.pack("<QqIQI", upto, sec, milli, serial, node))
+
+
+INTAKE = (intake_rec(1, REC[0] + "\n") + intake_rec(2, REC[1] + "\n")
+          + intake_done(2, 1700000000, 123, 4242) + intake_rec(3, LOGIN + "\n"))
+put("fuzz_intake", "records-and-mark", b"\x00" + INTAKE)
+put("fuzz_intake", "torn-tail", b"\x00" + INTAKE[:-7])
+put("fuzz_intake", "fix-crc-no-newline", b"\x01" + intake_rec(4, "type=X msg=audit(1.2:3): a")
+    + intake_done(9, 1, 2, 3))
