@@ -3,7 +3,6 @@
 
 #include "intake.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,6 +14,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "segfile.h"
 
 #define HDR       12u /* magic, len, crc */
 #define REC_FIXED 9u  /* 'R' + u64 seq */
@@ -66,28 +66,6 @@ struct intake {
 };
 
 /* ---- small helpers ---- */
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static bool id_eq(const struct intake_id *a, const struct intake_id *b)
 {
@@ -169,11 +147,6 @@ static void set_err(struct intake *ik, const char *what, const char *name, int e
 	snprintf(ik->err, sizeof(ik->err), "%s %s/%s: %s", what, ik->dir, name, strerror(e));
 }
 
-static void seg_name(char *out, size_t len, uint64_t no)
-{
-	snprintf(out, len, "%016" PRIx64 INTAKE_SUFFIX, no);
-}
-
 /* ---- entries ---- */
 
 static int add_entry(struct buf *b, const unsigned char *head, size_t hlen, const void *tail,
@@ -182,12 +155,12 @@ static int add_entry(struct buf *b, const unsigned char *head, size_t hlen, cons
 	unsigned char h[HDR];
 	uint32_t crc;
 
-	put32(h, INTAKE_MAGIC);
-	put32(h + 4, (uint32_t)(hlen + tlen));
+	le_put32(h, INTAKE_MAGIC);
+	le_put32(h + 4, (uint32_t)(hlen + tlen));
 	crc = spool_crc32c(0, h + 4, 4);
 	crc = spool_crc32c(crc, head, hlen);
 	crc = spool_crc32c(crc, tail, tlen);
-	put32(h + 8, crc);
+	le_put32(h + 8, crc);
 	if (buf_reserve(b, HDR + hlen + tlen) != 0)
 		return -1;
 	buf_append(b, h, HDR);
@@ -200,11 +173,11 @@ static void add_done(struct intake *ik, const struct pend *pe)
 	unsigned char d[DONE_LEN];
 
 	d[0] = 'D';
-	put64(d + 1, pe->last_seq);
-	put64(d + 9, (uint64_t)pe->id.sec);
-	put32(d + 17, pe->id.milli);
-	put64(d + 21, pe->id.serial);
-	put32(d + 29, pe->id.node);
+	le_put64(d + 1, pe->last_seq);
+	le_put64(d + 9, (uint64_t)pe->id.sec);
+	le_put32(d + 17, pe->id.milli);
+	le_put64(d + 21, pe->id.serial);
+	le_put32(d + 29, pe->id.node);
 	ik->st.settled++;
 	if (pe->on_disk) /* else no record of it was ever written: nothing to cover */
 		add_entry(&ik->done, d, sizeof(d), NULL, 0);
@@ -364,25 +337,6 @@ void intake_settle(struct intake *ik, bool parser_idle, intake_held_fn held, voi
 
 /* ---- files ---- */
 
-static int write_all(struct intake *ik, const unsigned char *b, size_t n)
-{
-	while (n) {
-		ssize_t w = ik->o.write_fn ? ik->o.write_fn(ik->fd, b, n) : write(ik->fd, b, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		if (w == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static struct iseg *seg_push(struct intake *ik, uint64_t no)
 {
 	if (ik->nseg == ik->segcap) {
@@ -404,7 +358,7 @@ static int seg_new(struct intake *ik)
 	char name[32];
 	uint64_t no = ik->next_no;
 
-	seg_name(name, sizeof(name), no);
+	segfile_name(name, sizeof(name), no, INTAKE_SUFFIX);
 	if (ik->fd >= 0)
 		close(ik->fd);
 	ik->fd = openat(ik->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
@@ -428,7 +382,7 @@ static void seg_unlink_first(struct intake *ik)
 {
 	char name[32];
 
-	seg_name(name, sizeof(name), ik->seg[0].no);
+	segfile_name(name, sizeof(name), ik->seg[0].no, INTAKE_SUFFIX);
 	if (unlinkat(ik->dirfd, name, 0) != 0 && errno != ENOENT)
 		log_limited("intake-unlink", "ZRA0513W", "cannot remove the intake file %s/%s: %s",
 		            ik->dir, name, strerror(errno));
@@ -503,7 +457,7 @@ static uint64_t compose(struct intake *ik)
 		unsigned char h[REC_FIXED];
 
 		h[0] = 'R';
-		put64(h + 1, r->seq);
+		le_put64(h + 1, r->seq);
 		if (add_entry(&ik->wbuf, h, sizeof(h), ik->out.data + r->off, r->len) != 0)
 			return UINT64_MAX; /* out of memory: count it as a failed write */
 		pe->on_disk = true;
@@ -520,11 +474,11 @@ static int write_out(struct intake *ik, uint64_t max_seq)
 	if ((!a || a->bytes >= limit) && seg_new(ik) != 0)
 		return -1;
 	a = &ik->seg[ik->nseg - 1];
-	if (write_all(ik, ik->wbuf.data, ik->wbuf.len) != 0) {
+	if (segfile_write_all(ik->fd, ik->wbuf.data, ik->wbuf.len, ik->o.write_fn) != 0) {
 		int e = errno;
 		char name[32];
 
-		seg_name(name, sizeof(name), a->no);
+		segfile_name(name, sizeof(name), a->no, INTAKE_SUFFIX);
 		set_err(ik, "cannot write the intake file", name, e);
 		/* Cut a partial write off again, so the file stays readable. */
 		if (ftruncate(ik->fd, (off_t)a->bytes) != 0)
@@ -595,57 +549,6 @@ static int mark_cmp(const void *a, const void *b)
 	return id_cmp(&((const struct mark *)a)->id, &((const struct mark *)b)->id);
 }
 
-/* Segment numbers in the directory, sorted. */
-static int list_files(struct intake *ik, uint64_t **out, size_t *n)
-{
-	int fd = dup(ik->dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	uint64_t *v = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-		char *end;
-		uint64_t no;
-
-		if (len != 16 + strlen(INTAKE_SUFFIX) ||
-		    strcmp(de->d_name + 16, INTAKE_SUFFIX) != 0)
-			continue;
-		no = strtoull(de->d_name, &end, 16);
-		if (end != de->d_name + 16)
-			continue;
-		if (*n == cap) {
-			uint64_t *nv = realloc(v, (cap ? cap * 2 : 8) * sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -1;
-			}
-			v = nv;
-			cap = cap ? cap * 2 : 8;
-		}
-		/* insertion keeps it sorted; there are few files */
-		size_t j = (*n)++;
-
-		while (j > 0 && v[j - 1] > no) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = no;
-	}
-	closedir(d);
-	*out = v;
-	return 0;
-}
-
 static char *read_whole(int dirfd, const char *name, size_t *len)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -695,14 +598,14 @@ static int scan_entry(struct intake *ik, struct scan *s, size_t fi, const unsign
 			s->ref = nr;
 			s->refcap = cap;
 		}
-		s->ref[s->nref++] = (struct rec_ref){.seq = get64(p + 1),
+		s->ref[s->nref++] = (struct rec_ref){.seq = le_get64(p + 1),
 		                                     .file = fi,
 		                                     .off = off + HDR + REC_FIXED,
 		                                     .len = plen - REC_FIXED};
-		if (get64(p + 1) > sg->max_seq)
-			sg->max_seq = get64(p + 1);
-		if (get64(p + 1) >= ik->next_seq)
-			ik->next_seq = get64(p + 1) + 1;
+		if (le_get64(p + 1) > sg->max_seq)
+			sg->max_seq = le_get64(p + 1);
+		if (le_get64(p + 1) >= ik->next_seq)
+			ik->next_seq = le_get64(p + 1) + 1;
 		return 0;
 	}
 	if (p[0] == 'D' && plen == DONE_LEN) {
@@ -715,11 +618,11 @@ static int scan_entry(struct intake *ik, struct scan *s, size_t fi, const unsign
 			s->mark = nm;
 			s->markcap = cap;
 		}
-		s->mark[s->nmark++] = (struct mark){.id = {.sec = (int64_t)get64(p + 9),
-		                                           .milli = get32(p + 17),
-		                                           .serial = get64(p + 21),
-		                                           .node = get32(p + 29)},
-		                                    .upto = get64(p + 1)};
+		s->mark[s->nmark++] = (struct mark){.id = {.sec = (int64_t)le_get64(p + 9),
+		                                           .milli = le_get32(p + 17),
+		                                           .serial = le_get64(p + 21),
+		                                           .node = le_get32(p + 29)},
+		                                    .upto = le_get64(p + 1)};
 	}
 	return 0; /* an unknown kind from a newer version: skipped */
 }
@@ -740,7 +643,7 @@ static int scan_file(struct intake *ik, struct scan *s, uint64_t no, struct inta
 	char *b;
 	struct iseg *sg;
 
-	seg_name(name, sizeof(name), no);
+	segfile_name(name, sizeof(name), no, INTAKE_SUFFIX);
 	b = read_whole(ik->dirfd, name, &len);
 	if (!b)
 		return -1;
@@ -755,9 +658,9 @@ static int scan_file(struct intake *ik, struct scan *s, uint64_t no, struct inta
 		const unsigned char *h = (const unsigned char *)b + off;
 		uint32_t plen;
 
-		if (len - off < HDR || get32(h) != INTAKE_MAGIC || (plen = get32(h + 4)) == 0 ||
-		    plen > ENTRY_MAX || len - off - HDR < plen ||
-		    spool_crc32c(spool_crc32c(0, h + 4, 4), h + HDR, plen) != get32(h + 8)) {
+		if (len - off < HDR || le_get32(h) != INTAKE_MAGIC ||
+		    (plen = le_get32(h + 4)) == 0 || plen > ENTRY_MAX || len - off - HDR < plen ||
+		    spool_crc32c(spool_crc32c(0, h + 4, 4), h + HDR, plen) != le_get32(h + 8)) {
 			note_damage(ik, rec, name, off, len - off);
 			break;
 		}
@@ -824,7 +727,7 @@ static int recover(struct intake *ik, struct intake_recovery *rec)
 	size_t n = 0;
 	int rc = -1;
 
-	if (list_files(ik, &nos, &n) != 0)
+	if (segfile_list(ik->dirfd, INTAKE_SUFFIX, &nos, &n) != 0)
 		return -1;
 	rec->segments = n;
 	s.file = calloc(n ? n : 1, sizeof(*s.file));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "segfile.h"
 #include "spool.h"
 
 #define SEG_SUFFIX     ".seg"
@@ -131,30 +132,6 @@ uint32_t spool_crc32c(uint32_t crc, const void *p, size_t n)
 	return ~crc32c_table(~crc, b, n);
 }
 
-/* ---- little-endian fields ---- */
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 static double now_mono(void)
 {
 	struct timespec ts;
@@ -227,32 +204,6 @@ static void done_shift(struct settled_set *d)
 }
 
 /* ---- files ---- */
-
-static void seg_name(char *out, size_t len, uint64_t no)
-{
-	snprintf(out, len, "%016" PRIx64 SEG_SUFFIX, no);
-}
-
-static int write_all(struct spool *sp, int fd, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	while (n) {
-		ssize_t w = sp->o.write_fn ? sp->o.write_fn(fd, b, n) : write(fd, b, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		if (w == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static void write_head(struct spool *sp, bool sync)
 {
@@ -331,7 +282,7 @@ static int seg_fd(struct spool *sp, struct seg *s)
 		close(old->fd);
 		old->fd = -1;
 	}
-	seg_name(name, sizeof(name), s->no);
+	segfile_name(name, sizeof(name), s->no, SEG_SUFFIX);
 	s->fd = openat(sp->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	sp->open_sealed = s->fd >= 0 ? s->no : 0;
 	return s->fd;
@@ -343,7 +294,7 @@ static void seg_unlink_oldest(struct spool *sp)
 	char name[64];
 	struct seg *s = &sp->seg[0];
 
-	seg_name(name, sizeof(name), s->no);
+	segfile_name(name, sizeof(name), s->no, SEG_SUFFIX);
 	if (s->fd >= 0)
 		close(s->fd);
 	if (sp->open_sealed == s->no)
@@ -376,7 +327,7 @@ static int seg_new(struct spool *sp)
 			last->fd = -1;
 		}
 	}
-	seg_name(name, sizeof(name), no);
+	segfile_name(name, sizeof(name), no, SEG_SUFFIX);
 	fd = openat(sp->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -1;
@@ -411,26 +362,26 @@ static int encode_entry(struct buf *b, const struct qevent *e)
 	if (buf_reserve(b, SPOOL_ENTRY_HEADER + plen) != 0)
 		return -1;
 	p = b->data;
-	put32(p, SPOOL_MAGIC);
-	put32(p + 4, (uint32_t)plen);
+	le_put32(p, SPOOL_MAGIC);
+	le_put32(p + 4, (uint32_t)plen);
 	p += SPOOL_ENTRY_HEADER;
-	put64(p, e->seq);
-	put32(p + 8, e->nitems);
-	put32(p + 12, e->data_len);
+	le_put64(p, e->seq);
+	le_put32(p + 8, e->nitems);
+	le_put32(p + 12, e->data_len);
 	p += PAYLOAD_HEADER;
 	for (uint32_t i = 0; i < e->nitems; i++, p += ITEM_WIRE) {
 		const struct qitem *it = &e->items[i];
 
-		put32(p, it->tag);
-		put32(p + 4, it->der_off);
-		put32(p + 8, it->der_len);
-		put32(p + 12, it->res_off);
-		put32(p + 16, it->serial);
+		le_put32(p, it->tag);
+		le_put32(p + 4, it->der_off);
+		le_put32(p + 8, it->der_len);
+		le_put32(p + 12, it->res_off);
+		le_put32(p + 16, it->serial);
 	}
 	memcpy(p, qevent_data(e), e->data_len);
 	/* crc over the length field, then the payload (CRC32C chains) */
-	put32(b->data + 8,
-	      spool_crc32c(spool_crc32c(0, b->data + 4, 4), b->data + SPOOL_ENTRY_HEADER, plen));
+	le_put32(b->data + 8,
+	         spool_crc32c(spool_crc32c(0, b->data + 4, 4), b->data + SPOOL_ENTRY_HEADER, plen));
 	b->len = SPOOL_ENTRY_HEADER + plen;
 	return 0;
 }
@@ -450,23 +401,23 @@ static struct qevent *decode_payload(const unsigned char *p, size_t plen)
 
 	if (plen < PAYLOAD_HEADER)
 		return NULL;
-	n = get32(p + 8);
-	dlen = get32(p + 12);
+	n = le_get32(p + 8);
+	dlen = le_get32(p + 12);
 	if (n == 0 || (uint64_t)n * ITEM_WIRE + dlen + PAYLOAD_HEADER != plen)
 		return NULL;
 	e = malloc(sizeof(*e) + (size_t)n * sizeof(e->items[0]) + dlen);
 	if (!e)
 		return NULL;
-	*e = (struct qevent){.seq = get64(p), .nitems = n, .unsettled = n, .data_len = dlen};
+	*e = (struct qevent){.seq = le_get64(p), .nitems = n, .unsettled = n, .data_len = dlen};
 	for (uint32_t i = 0; i < n; i++) {
 		const unsigned char *w = p + PAYLOAD_HEADER + (size_t)i * ITEM_WIRE;
 		struct qitem *it = &e->items[i];
 
-		*it = (struct qitem){.tag = get32(w),
-		                     .der_off = get32(w + 4),
-		                     .der_len = get32(w + 8),
-		                     .res_off = get32(w + 12),
-		                     .serial = get32(w + 16)};
+		*it = (struct qitem){.tag = le_get32(w),
+		                     .der_off = le_get32(w + 4),
+		                     .der_len = le_get32(w + 8),
+		                     .res_off = le_get32(w + 12),
+		                     .serial = le_get32(w + 16)};
 		if ((uint64_t)it->der_off + it->der_len > dlen || it->res_off >= dlen) {
 			free(e);
 			return NULL;
@@ -499,8 +450,8 @@ static enum rd read_entry(struct spool *sp, struct seg *s, uint64_t off, size_t 
 	n = pread(fd, h, sizeof(h), (off_t)off);
 	if (n != (ssize_t)sizeof(h))
 		return RD_BAD;
-	len = get32(h + 4);
-	if (get32(h) != SPOOL_MAGIC || len > SPOOL_ENTRY_MAX || len < PAYLOAD_HEADER ||
+	len = le_get32(h + 4);
+	if (le_get32(h) != SPOOL_MAGIC || len > SPOOL_ENTRY_MAX || len < PAYLOAD_HEADER ||
 	    s->bytes - off - SPOOL_ENTRY_HEADER < len)
 		return RD_BAD;
 	buf_reset(&sp->rbuf);
@@ -508,7 +459,7 @@ static enum rd read_entry(struct spool *sp, struct seg *s, uint64_t off, size_t 
 		return RD_BAD;
 	memcpy(sp->rbuf.data, h + 4, 4);
 	n = pread(fd, sp->rbuf.data + 4, len, (off_t)(off + SPOOL_ENTRY_HEADER));
-	if (n != (ssize_t)len || entry_crc(sp->rbuf.data, len) != get32(h + 8))
+	if (n != (ssize_t)len || entry_crc(sp->rbuf.data, len) != le_get32(h + 8))
 		return RD_BAD;
 	*plen = len;
 	return RD_OK;
@@ -573,59 +524,6 @@ static int open_dir(struct spool *sp, char *err, size_t errlen)
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Segment numbers found in the directory, sorted. */
-static int list_segments(struct spool *sp, uint64_t **out, size_t *n)
-{
-	int fd = dup(sp->dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	uint64_t *v = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-		char *end;
-		uint64_t no;
-
-		if (len != 16 + strlen(SEG_SUFFIX) || strcmp(de->d_name + 16, SEG_SUFFIX) != 0)
-			continue;
-		no = strtoull(de->d_name, &end, 16);
-		if (end != de->d_name + 16)
-			continue;
-		if (*n == cap) {
-			uint64_t *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -1;
-			}
-			v = nv;
-			cap = cap ? cap * 2 : 16;
-		}
-		v[(*n)++] = no;
-	}
-	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_u64);
-	*out = v;
-	return 0;
-}
-
 static void note_damage(struct spool_recovery *rec, const char *dir, uint64_t no, uint64_t off,
                         uint64_t bytes)
 {
@@ -649,7 +547,7 @@ static int recover_segment(struct spool *sp, uint64_t no, struct spool_recovery 
 	enum rd r;
 	int fd;
 
-	seg_name(name, sizeof(name), no);
+	segfile_name(name, sizeof(name), no, SEG_SUFFIX);
 	fd = openat(sp->dirfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
@@ -669,8 +567,8 @@ static int recover_segment(struct spool *sp, uint64_t no, struct spool_recovery 
 	rec->segments++;
 	while ((r = read_entry(sp, s, off, &plen)) == RD_OK) {
 		const unsigned char *p = rpayload(sp);
-		uint64_t seq = get64(p);
-		uint32_t n = get32(p + 8);
+		uint64_t seq = le_get64(p);
+		uint32_t n = le_get32(p + 8);
 
 		if (s->first_seq == UINT64_MAX)
 			s->first_seq = seq;
@@ -683,7 +581,7 @@ static int recover_segment(struct spool *sp, uint64_t no, struct spool_recovery 
 		}
 		/* the newest tag, settled or not: new tags start above it */
 		if (n > 0)
-			rec->last_tag = get32(p + PAYLOAD_HEADER + (size_t)(n - 1) * ITEM_WIRE);
+			rec->last_tag = le_get32(p + PAYLOAD_HEADER + (size_t)(n - 1) * ITEM_WIRE);
 		off += SPOOL_ENTRY_HEADER + plen;
 	}
 	if (r == RD_BAD) {
@@ -704,7 +602,7 @@ static int recover(struct spool *sp, struct spool_recovery *rec, char *err, size
 	memset(rec, 0, sizeof(*rec));
 	sp->head = rec->head = read_head(sp->dirfd);
 	sp->next_seq = sp->head ? sp->head : 1;
-	if (list_segments(sp, &nos, &n) != 0) {
+	if (segfile_list(sp->dirfd, SEG_SUFFIX, &nos, &n) != 0) {
 		snprintf(err, errlen, "spool directory %s: cannot list it: %s", sp->dir,
 		         strerror(errno));
 		return -1;
@@ -792,7 +690,7 @@ void spool_close(struct spool *sp)
 
 		if (sp->seg[i].bytes && sp->seg[i].end_seq > sp->head)
 			continue;
-		seg_name(name, sizeof(name), sp->seg[i].no);
+		segfile_name(name, sizeof(name), sp->seg[i].no, SEG_SUFFIX);
 		unlinkat(sp->dirfd, name, 0);
 	}
 	if (sp->dirfd >= 0)
@@ -840,7 +738,7 @@ enum spool_status spool_append(struct spool *sp, struct qevent *e)
 		}
 		s = &sp->seg[sp->nseg - 1];
 	}
-	if (write_all(sp, s->fd, sp->wbuf.data, (size_t)len) != 0) {
+	if (segfile_write_all(s->fd, sp->wbuf.data, (size_t)len, sp->o.write_fn) != 0) {
 		int err = errno;
 
 		/* Cut the partial entry off so the segment stays clean; when
@@ -973,10 +871,10 @@ static bool seek_seq(struct spool *sp, uint64_t want)
 		if (s->first_seq == UINT64_MAX || s->end_seq <= want)
 			continue;
 		while (read_entry(sp, s, off, &plen) == RD_OK) {
-			if (get64(rpayload(sp)) >= want) {
+			if (le_get64(rpayload(sp)) >= want) {
 				sp->rseg_no = s->no;
 				sp->roff = off;
-				sp->rseq = get64(rpayload(sp));
+				sp->rseq = le_get64(rpayload(sp));
 				return true;
 			}
 			off += SPOOL_ENTRY_HEADER + plen;
@@ -1051,11 +949,11 @@ bool spool_drop_oldest(struct spool *sp, uint64_t from, uint64_t *end, uint64_t 
 	while (read_entry(sp, s, off, &plen) == RD_OK) {
 		const unsigned char *p = rpayload(sp);
 
-		if (get64(p) >= from && get64(p) >= sp->head) {
+		if (le_get64(p) >= from && le_get64(p) >= sp->head) {
 			*events += 1;
-			*items += get32(p + 8);
+			*items += le_get32(p + 8);
 			sp->st.discarded++;
-			sp->st.discarded_items += get32(p + 8);
+			sp->st.discarded_items += le_get32(p + 8);
 		}
 		off += SPOOL_ENTRY_HEADER + plen;
 	}
