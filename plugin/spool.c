@@ -1,5 +1,4 @@
 /* spool.c - the append-only segment log on disk that keeps every event until it is settled. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
