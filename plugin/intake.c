@@ -67,12 +67,6 @@ struct intake {
 
 /* ---- small helpers ---- */
 
-static bool id_eq(const struct intake_id *a, const struct intake_id *b)
-{
-	return a->sec == b->sec && a->milli == b->milli && a->serial == b->serial &&
-	       a->node == b->node;
-}
-
 static int id_cmp(const struct intake_id *a, const struct intake_id *b)
 {
 	if (a->sec != b->sec)
@@ -189,7 +183,7 @@ static struct pend *pend_find(struct intake *ik, const struct intake_id *id)
 {
 	/* Newest first: the records of one event arrive together. */
 	for (size_t i = ik->npend; i-- > 0;)
-		if (id_eq(&ik->pend[i].id, id))
+		if (intake_id_eq(&ik->pend[i].id, id))
 			return &ik->pend[i];
 	return NULL;
 }
@@ -205,7 +199,7 @@ struct pend_memo {
 static struct pend *pend_find_memo(struct intake *ik, const struct intake_id *id,
                                    struct pend_memo *last)
 {
-	if (!last->valid || !id_eq(&last->id, id)) {
+	if (!last->valid || !intake_id_eq(&last->id, id)) {
 		last->valid = true;
 		last->id = *id;
 		last->pe = pend_find(ik, id);
@@ -692,7 +686,7 @@ static int build_replay(struct intake *ik, struct scan *s, struct intake_recover
 	if (s->nmark)
 		qsort(s->mark, s->nmark, sizeof(*s->mark), mark_cmp);
 	for (size_t i = 0; i < s->nmark; i++) {
-		if (keep && id_eq(&s->mark[keep - 1].id, &s->mark[i].id)) {
+		if (keep && intake_id_eq(&s->mark[keep - 1].id, &s->mark[i].id)) {
 			if (s->mark[i].upto > s->mark[keep - 1].upto)
 				s->mark[keep - 1].upto = s->mark[i].upto;
 			continue;

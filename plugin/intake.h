@@ -109,6 +109,12 @@ struct intake_stats {
 
 struct intake;
 
+static inline bool intake_id_eq(const struct intake_id *a, const struct intake_id *b)
+{
+	return a->sec == b->sec && a->milli == b->milli && a->serial == b->serial &&
+	       a->node == b->node;
+}
+
 /* FNV-1a (32 bits) of a node name; NULL and "" give the same value. */
 uint32_t intake_node_hash(const char *node, size_t len);
 /* The event id of a record's text ([node=N ]type=T msg=audit(S.M:N): ...).

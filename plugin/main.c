@@ -90,6 +90,8 @@ struct plugin {
 	struct intake_recovery irec;
 	struct qevent *stalled, *stalled_tail; /* events waiting for room (suspend) */
 	uint64_t nstalled;
+	struct intake_id *stalled_id; /* their event ids, in the same order (intake) */
+	size_t stalled_id_cap;
 	uint64_t stalled_lost;     /* still waiting at exit: not spooled, lost */
 	uint64_t full_reported;    /* keep_oldest drops already logged */
 	uint64_t discard_reported; /* keep_newest discards already logged */
@@ -270,6 +272,57 @@ static const char *format_name(enum config_format f)
 
 /* ---- the reader's event path ---- */
 
+/* The Linux event id of a mapped event, as the intake log keys it. */
+static struct intake_id list_id(const struct item_list *l)
+{
+	const char *node = item_text(l, l->ev.node);
+
+	return (struct intake_id){.sec = (int64_t)l->ev.sec,
+	                          .milli = l->ev.milli,
+	                          .serial = l->ev.serial,
+	                          .node = intake_node_hash(node, strlen(node))};
+}
+
+/* e waits for room in the spool, behind the others that wait; its id is
+ * remembered so the intake log keeps its records meanwhile. */
+static void stall(struct plugin *p, struct qevent *e, const struct item_list *l)
+{
+	e->next = NULL;
+	if (p->stalled)
+		p->stalled_tail->next = e;
+	else
+		p->stalled = e;
+	p->stalled_tail = e;
+	if (p->nstalled == p->stalled_id_cap) {
+		size_t cap = p->stalled_id_cap ? p->stalled_id_cap * 2 : 64;
+		struct intake_id *v = realloc(p->stalled_id, cap * sizeof(*v));
+
+		if (v) {
+			p->stalled_id = v;
+			p->stalled_id_cap = cap;
+		}
+	}
+	/* Without memory for the id, held_in_memory still holds everything
+	 * (see there), so nothing is let go early. */
+	if (p->nstalled < p->stalled_id_cap)
+		p->stalled_id[p->nstalled] = list_id(l);
+	p->nstalled++;
+}
+
+/* The oldest waiting event left the wait (spooled or dropped); next is
+ * the one behind it. */
+static void unstall_first(struct plugin *p, struct qevent *next)
+{
+	size_t known = p->nstalled < p->stalled_id_cap ? p->nstalled : p->stalled_id_cap;
+
+	p->stalled = next;
+	if (!p->stalled)
+		p->stalled_tail = NULL;
+	if (known > 1)
+		memmove(p->stalled_id, p->stalled_id + 1, (known - 1) * sizeof(*p->stalled_id));
+	p->nstalled--;
+}
+
 /* Encode a whole event and queue it (the assembler's emit callback). */
 static void hand_on(struct item_list *l, void *arg)
 {
@@ -286,11 +339,7 @@ static void hand_on(struct item_list *l, void *arg)
 		return;
 	}
 	if (p->stalled) {
-		/* Reading is suspended: keep the order behind what waits. */
-		e->next = NULL;
-		p->stalled_tail->next = e;
-		p->stalled_tail = e;
-		p->nstalled++;
+		stall(p, e, l); /* reading is suspended: keep the order behind what waits */
 		return;
 	}
 	switch (queue_append(p->q, e)) {
@@ -300,9 +349,7 @@ static void hand_on(struct item_list *l, void *arg)
 	case QUEUE_DROPPED:
 		break;
 	case QUEUE_SUSPENDED:
-		e->next = NULL;
-		p->stalled = p->stalled_tail = e;
-		p->nstalled = 1;
+		stall(p, e, l);
 		break;
 	}
 }
@@ -318,17 +365,14 @@ static bool retry_stalled(struct plugin *p)
 		enum queue_put put;
 
 		e->next = NULL;
-		put = queue_append(p->q, e);
+		put = queue_append(p->q, e); /* e is the queue's now, unless handed back */
 		if (put == QUEUE_SUSPENDED) {
 			e->next = next;
 			return false;
 		}
 		if (put == QUEUE_TAKEN)
 			p->items_queued += n;
-		p->stalled = next;
-		if (!next)
-			p->stalled_tail = NULL;
-		p->nstalled--;
+		unstall_first(p, next);
 	}
 	return true;
 }
@@ -392,14 +436,15 @@ static bool held_in_memory(void *arg, const struct intake_id *id)
 {
 	const struct plugin *p = arg;
 
-	if (p->stalled)
-		return true; /* rare: while the spool is full nothing is let go */
+	if (p->nstalled > p->stalled_id_cap)
+		return true; /* ids not all known (out of memory): let nothing go */
+	for (size_t i = 0; i < p->nstalled; i++)
+		if (intake_id_eq(&p->stalled_id[i], id))
+			return true;
 	for (size_t i = 0; i < p->asm_.count; i++) {
-		const struct item_list *l = &p->asm_.slot[i];
-		const char *node = item_text(l, l->ev.node);
+		struct intake_id h = list_id(&p->asm_.slot[i]);
 
-		if (l->ev.valid && l->ev.sec == id->sec && l->ev.milli == id->milli &&
-		    l->ev.serial == id->serial && intake_node_hash(node, strlen(node)) == id->node)
+		if (p->asm_.slot[i].ev.valid && intake_id_eq(&h, id))
 			return true;
 	}
 	return false;
@@ -982,6 +1027,7 @@ static void settle_stalled(struct plugin *p)
 		p->stalled = next;
 	}
 	p->stalled_tail = NULL;
+	p->nstalled = 0;
 }
 
 static void finish(struct plugin *p)
@@ -996,6 +1042,7 @@ static void finish(struct plugin *p)
 	intake_close(p->ik);
 	input_free(p->in);
 	assemble_free(&p->asm_);
+	free(p->stalled_id);
 	buf_free(&p->scratch);
 	config_wipe(&p->cfg);
 }

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -516,6 +517,123 @@ START_TEST(kill_9_with_incomplete_events_loses_nothing_read)
 }
 END_TEST
 
+/* ---- stopped while reading is suspended (spool full) ---- */
+
+/* A child that writes text into fd one event (4 lines) per write(), so
+ * it blocks, not the test, when the plugin stops reading. */
+static pid_t feed_in_child(int fd, const char *text)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid > 0)
+		return pid;
+	for (const char *p = text; *p;) {
+		const char *e = p;
+
+		for (int lines = 0; *e && lines < 4; lines++)
+			e = strchr(e, '\n') ? strchr(e, '\n') + 1 : e + strlen(e);
+		if (write(fd, p, (size_t)(e - p)) != e - p)
+			_exit(1);
+		p = e;
+	}
+	_exit(0);
+}
+
+/* The first n lines of text, as a new string. */
+static char *first_lines(const char *text, size_t n)
+{
+	const char *e = text;
+
+	for (size_t i = 0; i < n && *e; i++)
+		e = strchr(e, '\n') ? strchr(e, '\n') + 1 : e + strlen(e);
+	return strndup(text, (size_t)(e - text));
+}
+
+START_TEST(sigterm_while_suspended_keeps_the_records_read)
+{
+	char *dir = zr_tmpdir(), *text, *read_text, *conf, *log;
+	struct zr_sim s;
+	struct zr_plugin p1, p2, *runs[] = {&p1, &p2};
+	struct zr_log l;
+	struct zr_verdict v = {0};
+	struct figures f = {0};
+	size_t nread;
+	pid_t writer;
+	int port;
+
+	/* ~2.4 MB of events against a 1 MiB spool, the server away. */
+	text = gen_events(3000, 1, 1700700000);
+	ck_assert_int_eq(zr_sim_start(&s, dir, 0, NULL), 0);
+	port = s.port;
+	zr_sim_stop(&s, SIGTERM);
+	zr_sim_free(&s);
+	conf = zr_config_write(dir, "suspend.conf", port,
+	                       "spool_max_size = 1\nspool_full_action = suspend\nq_depth = 64\n"
+	                       "timeout = 2\n");
+	ck_assert_int_eq(zr_plugin_start(&p1, dir, "run1.log", conf, NULL, NULL), 0);
+	writer = feed_in_child(p1.in, text);
+	bool suspended = zr_plugin_wait_log(&p1, "ZRA0504W", 30);
+
+	if (!suspended)
+		show_log(&p1);
+	ck_assert_msg(suspended, "the spool never filled");
+	zr_sleep(0.5);
+	/* auditd stops it (SIGTERM from the parent) while events wait for room. */
+	kill(p1.pid, SIGTERM);
+	ck_assert(zr_plugin_wait(&p1, 30));
+	ck_assert_int_eq(zr_plugin_exit_code(&p1), 0);
+	kill(writer, SIGKILL);
+	waitpid(writer, NULL, 0);
+	log = zr_plugin_log(&p1);
+	nread = (size_t)figure(log, "ZRA0002I", "records read");
+	if (!strstr(log, "stay in the intake log"))
+		show_log(&p1);
+	ck_assert_msg(strstr(log, "stay in the intake log"), "no ZRA0017W keeping the records");
+	free(log);
+	ck_assert_uint_gt(nread, 0);
+	ck_assert_uint_lt(nread, 4 * 3000); /* it stopped reading part way */
+	read_text = first_lines(text, nread);
+	ck_assert_int_eq(zr_log_parse(read_text, strlen(read_text), &l), 0);
+	/* The server is back; auditd starts the plugin again. */
+	ck_assert_int_eq(zr_sim_start(&s, dir, port, NULL), 0);
+	ck_assert_int_eq(zr_plugin_start(&p2, dir, "run2.log", conf, NULL, NULL), 0);
+	bool ok = wait_written(&l, s.journal, 60, &v);
+
+	zr_plugin_close_input(&p2);
+	ck_assert(zr_plugin_wait(&p2, 30));
+	verify_written(&l, s.journal, &v);
+	f.in = v.expected;
+	f.delivered = v.delivered;
+	f.duplicated = v.duplicates;
+	f.set_aside = sum_figure(runs, 2, "ZRA0018I", "items set aside");
+	f.dropped = sum_figure(runs, 2, "ZRA0018I", "items dropped (keep_oldest)");
+	print_figures("SIGTERM while suspended", &f);
+	printf("SIGTERM while suspended: %zu lines read before the stop; the restart replayed "
+	       "%llu records from the intake log\n",
+	       nread, (unsigned long long)sum_figure(runs + 1, 1, "ZRA0515I", "records ("));
+	if (!ok)
+		show_log(&p2);
+	ck_assert_uint_gt(sum_figure(runs + 1, 1, "ZRA0515I", "records ("), 0);
+	ck_assert_msg(ok, "%zu of %zu records read before the stop were written", v.delivered,
+	              v.expected);
+	ck_assert_uint_eq(v.unmatched, 0);
+	ck_assert_uint_eq(f.dropped + f.set_aside, 0);
+	/* Nothing was sent before the stop, and only the events still waiting
+	 * for room are replayed: none of the spooled ones a second time. */
+	ck_assert_uint_eq(v.duplicates, 0);
+	zr_plugin_free(&p1);
+	zr_plugin_free(&p2);
+	zr_sim_stop(&s, 0);
+	zr_sim_free(&s);
+	zr_log_free(&l);
+	free(text);
+	free(read_text);
+	free(conf);
+	free(dir);
+}
+END_TEST
+
 /* ---- disk full ---- */
 
 static char fs_dir[256]; /* a tmpfs of 1 MiB, mounted by the parent (fixture) */
@@ -877,6 +995,8 @@ static Suite *durability_suite(void)
 	tcase_add_test(zr_tcase(s, "kill-9", 90), kill_9_then_restart_delivers_everything_read);
 	tcase_add_test(zr_tcase(s, "kill-9-mid-event", 90),
 	               kill_9_with_incomplete_events_loses_nothing_read);
+	tcase_add_test(zr_tcase(s, "suspended-sigterm", 120),
+	               sigterm_while_suspended_keeps_the_records_read);
 	tcase_add_test(zr_tcase(s, "torn-tail", 60), torn_spool_tail_delivers_what_precedes_it);
 	tcase_add_test(zr_tcase(s, "permissions", 90), permission_errors_then_fixed_lose_nothing);
 	tcase_add_test(zr_tcase(s, "lifecycle", 90),
