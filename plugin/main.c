@@ -36,6 +36,7 @@
 #include "assemble.h"
 #include "buf.h"
 #include "config.h"
+#include "idcache.h"
 #include "input.h"
 #include "intake.h"
 #include "item.h"
@@ -85,8 +86,9 @@ struct plugin {
 	struct spool *sp;
 	struct set_aside *sa;
 	struct spool_recovery rec;
-	struct intake *ik; /* records read, not yet spooled (intake.h) */
-	double now;        /* monotonic time of the current loop turn, for the intake */
+	struct intake *ik;   /* records read, not yet spooled (intake.h) */
+	double now;          /* monotonic time of the current loop turn, for the intake */
+	struct idcache *ids; /* uid/gid interpretations for the mapper (idcache.h) */
 	struct intake_recovery irec;
 	struct qevent *stalled, *stalled_tail; /* events waiting for room (suspend) */
 	uint64_t nstalled;
@@ -132,6 +134,14 @@ static double now_mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The time of this loop turn, for what the reader thread ages (intake,
+ * id cache): one clock read per turn, none per record. */
+static void set_now(struct plugin *p)
+{
+	p->now = now_mono();
+	idcache_set_now(p->ids, p->now);
 }
 
 /* ---- arguments ---- */
@@ -248,6 +258,7 @@ static void apply_map_opts(struct plugin *p)
 {
 	config_map_opts(&p->cfg, &p->mo);
 	p->mo.hostname = p->hostname;
+	p->mo.ids = p->ids;
 }
 
 static int load_config(struct plugin *p)
@@ -595,7 +606,7 @@ static void replay_intake(struct plugin *p)
 		        p->spool_dir, r->damaged_entries, r->skipped_bytes, r->first_damage);
 	if (len == 0)
 		return;
-	p->now = now_mono();
+	set_now(p);
 	log_msg("ZRA0515I",
 	        "intake log in %s: %" PRIu64 " records (%" PRIu64 " bytes) were read from "
 	        "auditd by an earlier run that stopped before their events were spooled; "
@@ -827,7 +838,7 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		int rc = ppoll(&pfd, 1, &ts, waitmask);
 		double now;
 
-		p->now = now_mono();
+		set_now(p);
 		handle_signals(p);
 		if (sig_term || sig_int) {
 			why = sig_term ? "SIGTERM from auditd" : "SIGINT";
@@ -955,6 +966,11 @@ static int start(struct plugin *p)
 		snprintf(p->hostname, sizeof(p->hostname), "localhost");
 	assemble_init(&p->asm_, hand_on, p);
 	buf_init(&p->scratch);
+	p->ids = idcache_new(IDCACHE_CAPACITY, IDCACHE_TTL);
+	if (!p->ids) {
+		log_msg("ZRA0012E", "cannot start: out of memory");
+		return -1;
+	}
 	if (load_config(p) != 0)
 		return -1;
 	p->in = input_new(p->cfg.format, on_event, p);
@@ -1043,6 +1059,7 @@ static void finish(struct plugin *p)
 	input_free(p->in);
 	assemble_free(&p->asm_);
 	free(p->stalled_id);
+	idcache_free(p->ids);
 	buf_free(&p->scratch);
 	config_wipe(&p->cfg);
 }

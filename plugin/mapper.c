@@ -31,6 +31,7 @@ void map_opts_default(struct map_opts *o)
 	o->max_field_length = MAP_DEFAULT_FIELD_LENGTH;
 	o->max_item_bytes = MAP_DEFAULT_ITEM_BYTES;
 	o->filter = NULL;
+	o->ids = NULL;
 }
 
 /* The by_type table (event_code = by_type). One place, so the man page can
@@ -507,6 +508,27 @@ static bool proctitle_unsafe(auparse_state_t *au, const char *name)
 	return raw[n] != '\0' || n % 2 != 0;
 }
 
+/* auparse_interpret_field(), through the id cache where that gives the
+ * same text: a uid or gid field (idcache_field) of a record that carries
+ * no interpretations of its own. An ENRICHED record's names come from the
+ * host that wrote it (another node may name the same id otherwise), so
+ * those always go to auparse. */
+static const char *interpret(struct map_run *r, const char *name)
+{
+	struct idcache *ids = r->o->ids;
+	int rtype = auparse_get_type(r->au);
+
+	if (!ids || !idcache_field(rtype, name) || auparse_get_record_interpretations(r->au))
+		return auparse_interpret_field(r->au);
+	const char *raw = auparse_get_field_str(r->au);
+	const char *val = idcache_get(ids, rtype, name, raw);
+	if (val)
+		return val;
+	val = auparse_interpret_field(r->au);
+	idcache_put(ids, rtype, name, raw, val);
+	return val;
+}
+
 /* One 114 relocate (or its parts) for the field auparse is on. */
 static int map_field(struct map_run *r)
 {
@@ -520,7 +542,7 @@ static int map_field(struct map_run *r)
 	size_t nl = sc->len;
 	/* The interpretation buffer is reused by auparse's next call:
 	 * escaping copies it into scratch at once. */
-	const char *val = proctitle_unsafe(r->au, name) ? NULL : auparse_interpret_field(r->au);
+	const char *val = proctitle_unsafe(r->au, name) ? NULL : interpret(r, name);
 	if (!val)
 		val = auparse_get_field_str(r->au);
 	if (!val)

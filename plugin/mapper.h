@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "filter.h"
+#include "idcache.h"
 #include "item.h"
 
 enum map_event_code {
@@ -51,6 +52,11 @@ struct map_opts {
 	/* Records whose type this filter does not pass make no item; the
 	 * event-wide decisions still see them. NULL = every record. */
 	const struct filter *filter;
+	/* Interpretations of uid and gid fields of records without their own
+	 * (not ENRICHED), reused instead of asking libauparse, which asks
+	 * NSS for every unknown id (idcache.h). The output is the same.
+	 * NULL = ask libauparse for every field. */
+	struct idcache *ids;
 };
 
 /* Default options (mapping.md defaults); hostname must still be set. */

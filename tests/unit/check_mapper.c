@@ -1,5 +1,6 @@
 /* check_mapper.c - Linux audit records through a real auparse feed into remote audit items. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <libaudit.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "idcache.h"
 #include "mapper.h"
 
 #define MAXEV 16
@@ -1054,6 +1056,239 @@ START_TEST(test_real_logs)
 }
 END_TEST
 
+/* ---- the id cache (idcache.h) changes no interpretation ---- */
+
+/* Whether two item lists are the same byte for byte; why not, in why. */
+static bool items_equal(const struct item_list *a, const struct item_list *b, char *why, size_t n)
+{
+	if (a->nitems != b->nitems) {
+		snprintf(why, n, "%zu items, %zu without the cache", a->nitems, b->nitems);
+		return false;
+	}
+	for (size_t i = 0; i < a->nitems; i++) {
+		const struct item *x = &a->items[i], *y = &b->items[i];
+		if (memcmp(x->link, y->link, ITEM_LINK_LEN) != 0 || x->violation != y->violation ||
+		    x->event != y->event || x->qualifier != y->qualifier ||
+		    x->nfields != y->nfields || x->serial != y->serial ||
+		    strcmp(item_text(a, x->class_name), item_text(b, y->class_name)) != 0 ||
+		    strcmp(item_text(a, x->resource), item_text(b, y->resource)) != 0 ||
+		    strcmp(item_text(a, x->logstring), item_text(b, y->logstring)) != 0) {
+			snprintf(why, n, "item %zu (%s): header differs", i,
+			         item_text(a, x->resource));
+			return false;
+		}
+		for (uint32_t f = 0; f < x->nfields; f++) {
+			const struct item_field *p = item_field_at(a, x, f),
+			                        *q = item_field_at(b, y, f);
+			if (p->type != q->type ||
+			    strcmp(item_text(a, p->value), item_text(b, q->value)) != 0) {
+				snprintf(why, n,
+				         "item %zu field %u: '%s' with the cache, '%s' without", i,
+				         f, item_text(a, p->value), item_text(b, q->value));
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Every event mapped twice: through the cache, then straight from auparse. */
+struct twin {
+	struct map_opts cached, plain;
+	struct item_list a, b;
+	long events, diffs;
+	char first_diff[1024];
+};
+
+static void on_event_twin(auparse_state_t *au, auparse_cb_event_t t, void *arg)
+{
+	struct twin *w = arg;
+	char why[768];
+
+	ck_assert_int_eq(t, AUPARSE_CB_EVENT_READY);
+	int ra = map_event(au, &w->cached, &w->a);
+	int rb = map_event(au, &w->plain, &w->b);
+	ck_assert_int_eq(ra, rb);
+	w->events++;
+	if (!items_equal(&w->a, &w->b, why, sizeof(why)) && w->diffs++ == 0)
+		snprintf(w->first_diff, sizeof(w->first_diff), "event %ld: %s", w->events, why);
+}
+
+static void twin_init(struct twin *w, struct idcache *ids)
+{
+	memset(w, 0, sizeof(*w));
+	map_opts_default(&w->plain);
+	w->plain.hostname = "testhost";
+	w->cached = w->plain;
+	w->cached.ids = ids;
+	item_list_init(&w->a);
+	item_list_init(&w->b);
+}
+
+static void twin_free(struct twin *w)
+{
+	item_list_free(&w->a);
+	item_list_free(&w->b);
+}
+
+static void twin_feed(struct twin *w, const char *text, size_t n)
+{
+	auparse_state_t *au = auparse_init(AUSOURCE_FEED, 0);
+	ck_assert_ptr_nonnull(au);
+	auparse_add_callback(au, on_event_twin, w, NULL);
+	ck_assert_int_eq(auparse_feed(au, text, n), 0);
+	auparse_flush_feed(au);
+	auparse_destroy(au);
+}
+
+/* Records where a wrong cache would show: ids unknown here and known
+ * (root, daemon), the same id with and without the record's own names,
+ * from two nodes that name it differently, "id" as a uid and as a gid,
+ * EXECVE arguments named like ids, values auparse cannot convert, a value
+ * too long to keep, and a damaged type with the enrichment separator. */
+static const char twin_records[] =
+        "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=257 success=yes exit=3 a0=1 "
+        "a1=2 a2=0 a3=0 items=1 ppid=1 pid=2 auid=4242 uid=0 gid=0 euid=4242 suid=1 fsuid=4242 "
+        "egid=54321 sgid=1 fsgid=54321 tty=(none) ses=3 comm=\"cat\" exe=\"/bin/cat\" key=(null)\n"
+        "type=PATH msg=audit(1.000:1): item=0 name=\"/etc\" inode=1 dev=00:01 mode=040755 "
+        "ouid=4242 ogid=54321 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0\n"
+        "type=EOE msg=audit(1.000:1): \n"
+        "type=SYSCALL msg=audit(1.000:2): arch=c000003e syscall=257 success=yes exit=3 "
+        "auid=4242 uid=0 gid=54321 euid=4242 comm=\"cat\" key=(null)\x1d"
+        "ARCH=x86_64 SYSCALL=openat AUID=\"bob\" UID=\"root\" GID=\"staff\" EUID=\"bob\"\n"
+        "type=PATH msg=audit(1.000:2): item=0 name=\"/etc\" ouid=4242 ogid=54321\n"
+        "type=PATH msg=audit(1.000:2): item=1 name=\"/etc\" ouid=4242 ogid=54321\x1d"
+        "OUID=\"carol\" OGID=\"unknown(54321)\"\n"
+        "type=EOE msg=audit(1.000:2): \n"
+        "node=alpha type=USER_LOGIN msg=audit(2.000:3): pid=1 uid=0 auid=4242 ses=1 "
+        "msg='op=login id=4242 exe=\"/usr/sbin/sshd\" res=success'\x1dUID=\"root\" AUID=\"ann\" "
+        "ID=\"ann\"\n"
+        "node=beta type=USER_LOGIN msg=audit(2.000:3): pid=1 uid=0 auid=4242 ses=1 "
+        "msg='op=login id=4242 exe=\"/usr/sbin/sshd\" res=success'\x1dUID=\"root\" AUID=\"ben\" "
+        "ID=\"ben\"\n"
+        "node=gamma type=USER_LOGIN msg=audit(2.000:3): pid=1 uid=0 auid=4242 ses=1 "
+        "msg='op=login id=4242 exe=\"/usr/sbin/sshd\" res=success'\n"
+        "type=ADD_GROUP msg=audit(3.000:4): pid=1 uid=0 auid=4242 ses=1 "
+        "msg='op=add-group id=5 exe=\"/usr/sbin/groupadd\" res=success'\n"
+        "type=ADD_USER msg=audit(3.000:5): pid=1 uid=0 auid=4242 ses=1 "
+        "msg='op=add-user id=5 exe=\"/usr/sbin/useradd\" res=success'\n"
+        "type=SYSCALL msg=audit(4.000:6): arch=c000003e syscall=59 success=yes exit=0 "
+        "auid=4242 uid=1 key=(null)\n"
+        "type=EXECVE msg=audit(4.000:6): argc=2 a0=\"id\" a1=\"-u\" auid=4242 aid=5\n"
+        "type=EOE msg=audit(4.000:6): \n"
+        "type=USER_ACCT msg=audit(5.000:7): pid=1 uid=-1 auid=4294967295 euid=abc gid=0x10 "
+        "suid=99999999999999999999 fsuid= ouid=000000000000000000000000000000004242 "
+        "msg='op=x acct=\"root\" res=success'\n"
+        "type=\x1d"
+        "ATH msg=audit(6.000:8): item=0 cap_fp=0 uid=4242\n"
+        "type=CWD msg=audit(6.000:9): cwd=\"/\" ouid=4242\x1d\n";
+
+START_TEST(test_cache_changes_nothing)
+{
+	struct idcache *ids = idcache_new(IDCACHE_CAPACITY, IDCACHE_TTL);
+	struct idcache_stats st;
+	struct twin w;
+
+	twin_init(&w, ids);
+	/* Twice: the second time every cacheable field is a hit. */
+	for (int pass = 0; pass < 2; pass++)
+		twin_feed(&w, twin_records, sizeof(twin_records) - 1);
+	ck_assert_msg(w.diffs == 0, "%ld events differ; first: %s", w.diffs, w.first_diff);
+	ck_assert_int_ge(w.events, 20);
+	idcache_get_stats(ids, &st);
+	ck_assert_uint_gt(st.hits, 10);
+	twin_free(&w);
+	idcache_free(ids);
+}
+END_TEST
+
+/* Feed every file under dir (two levels: owner__repo/file) to w. */
+static int twin_feed_dir(struct twin *w, const char *dir)
+{
+	struct dirent **sub;
+	int nsub = scandir(dir, &sub, NULL, alphasort), files = 0;
+
+	ck_assert_msg(nsub >= 0, "%s: %s (set ZR_SHARED)", dir, strerror(errno));
+	for (int i = 0; i < nsub; i++) {
+		char path[4096];
+		struct dirent **ent;
+		if (sub[i]->d_name[0] == '.') {
+			free(sub[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]->d_name);
+		free(sub[i]);
+		int nent = scandir(path, &ent, NULL, alphasort);
+		for (int j = 0; j < nent; j++) {
+			char file[8192];
+			if (ent[j]->d_name[0] != '.') {
+				snprintf(file, sizeof(file), "%s/%s", path, ent[j]->d_name);
+				FILE *f = fopen(file, "r");
+				ck_assert_msg(f != NULL, "%s: %s", file, strerror(errno));
+				static char text[1 << 20];
+				size_t n = fread(text, 1, sizeof(text), f);
+				fclose(f);
+				twin_feed(w, text, n);
+				files++;
+			}
+			free(ent[j]);
+		}
+		if (nent >= 0)
+			free(ent);
+	}
+	free(sub);
+	return files;
+}
+
+/* The real logs of ../shared/data/auditlogs, twice through one cache. */
+START_TEST(test_cache_changes_nothing_real_logs)
+{
+	const char *shared = getenv("ZR_SHARED");
+	struct idcache *ids = idcache_new(IDCACHE_CAPACITY, IDCACHE_TTL);
+	struct idcache_stats st;
+	char dir[4096];
+	struct twin w;
+
+	snprintf(dir, sizeof(dir), "%s/data/auditlogs", shared ? shared : SRCDIR "/../shared");
+	twin_init(&w, ids);
+	int files = twin_feed_dir(&w, dir) + twin_feed_dir(&w, dir);
+	ck_assert_int_gt(files, 2);
+	ck_assert_msg(w.diffs == 0, "%ld events differ; first: %s", w.diffs, w.first_diff);
+	idcache_get_stats(ids, &st);
+	ck_assert_uint_gt(st.hits, 100);
+	twin_free(&w);
+	idcache_free(ids);
+}
+END_TEST
+
+/* The twin tests above see a difference only if the mapper really takes
+ * texts from the cache: a planted text shows in a plain record, never in
+ * one with its own names. */
+START_TEST(test_cache_is_used)
+{
+	struct idcache *ids = idcache_new(16, 5.0);
+	struct cap c;
+
+	idcache_put(ids, AUDIT_SYSCALL, "auid", "4242", "planted");
+	cap_init(&c);
+	c.o.ids = ids;
+	feed(&c, "type=SYSCALL msg=audit(1.000:8): arch=c000003e syscall=257 success=yes exit=3 "
+	         "auid=4242 uid=4242 key=(null)\n"
+	         "type=SYSCALL msg=audit(1.000:9): arch=c000003e syscall=257 success=yes exit=3 "
+	         "auid=4242 uid=4242 key=(null)\x1d"
+	         "AUID=\"bob\" UID=\"bob\"\n");
+	ck_assert_int_eq(c.nev, 2);
+	ck_assert_int_ge(find_field(&c, 0, 0, "auid=planted"), 0);
+	ck_assert_int_ge(find_field(&c, 0, 0, "uid=unknown(4242)"), 0);
+	ck_assert_int_ge(find_field(&c, 1, 0, "auid=bob"), 0);
+	ck_assert_int_eq(find_field(&c, 1, 0, "auid=planted"), -1);
+	/* What auparse said for uid is now kept. */
+	ck_assert_str_eq(idcache_get(ids, AUDIT_SYSCALL, "uid", "4242"), "unknown(4242)");
+	cap_free(&c);
+	idcache_free(ids);
+}
+END_TEST
+
 static Suite *mapper_suite(void)
 {
 	Suite *s = suite_create("mapper");
@@ -1087,6 +1322,12 @@ static Suite *mapper_suite(void)
 	tcase_add_test(mem, test_real_logs);
 	tcase_set_timeout(mem, 60);
 	suite_add_tcase(s, mem);
+	TCase *ids = tcase_create("id cache");
+	tcase_add_test(ids, test_cache_changes_nothing);
+	tcase_add_test(ids, test_cache_changes_nothing_real_logs);
+	tcase_add_test(ids, test_cache_is_used);
+	tcase_set_timeout(ids, 60);
+	suite_add_tcase(s, ids);
 	return s;
 }
 
