@@ -9,27 +9,7 @@
 #include "buf.h"
 #include "item.h"
 #include "queue.h"
-#include "sim_child.h"
-
-/* An event of n items, resources "R<base+i>", tags from *tag on. */
-static struct qevent *make_event(unsigned n, unsigned base, uint32_t *tag)
-{
-	struct item_list l;
-	struct buf scratch;
-	struct qevent *e;
-	char res[32];
-
-	item_list_init(&l);
-	buf_init(&scratch);
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(res, sizeof(res), "R%u", base + i);
-		test_add_item(&l, res, base + i);
-	}
-	e = qevent_new(&l, tag, &scratch);
-	item_list_free(&l);
-	buf_free(&scratch);
-	return e;
-}
+#include "test_items.h"
 
 static double now_s(void)
 {
@@ -42,7 +22,7 @@ static double now_s(void)
 START_TEST(event_layout)
 {
 	uint32_t tag = 41;
-	struct qevent *e = make_event(3, 7, &tag);
+	struct qevent *e = test_make_event(3, 7, &tag);
 	size_t sum = 0;
 
 	ck_assert_ptr_nonnull(e);
@@ -69,7 +49,7 @@ END_TEST
 START_TEST(event_with_many_items)
 {
 	uint32_t tag = 0;
-	struct qevent *e = make_event(40, 0, &tag); /* past the on-stack layout */
+	struct qevent *e = test_make_event(40, 0, &tag); /* past the on-stack layout */
 
 	ck_assert_ptr_nonnull(e);
 	ck_assert_uint_eq(e->nitems, 40);
@@ -83,7 +63,7 @@ END_TEST
 START_TEST(event_tag_wraps)
 {
 	uint32_t tag = 0x7ffffffeU;
-	struct qevent *e = make_event(3, 0, &tag);
+	struct qevent *e = test_make_event(3, 0, &tag);
 
 	ck_assert_ptr_nonnull(e);
 	ck_assert_uint_eq(e->items[0].tag, 0x7fffffffU);
@@ -114,7 +94,7 @@ START_TEST(fifo_order)
 	struct queue_stats st;
 
 	for (unsigned i = 0; i < 5; i++)
-		ck_assert(queue_push(q, make_event(1, i, &tag)));
+		ck_assert(queue_push(q, test_make_event(1, i, &tag)));
 	for (unsigned i = 0; i < 5; i++) {
 		struct qevent *e = queue_pop(q, 0);
 
@@ -142,7 +122,7 @@ START_TEST(bound_counts_held_events)
 	struct qevent *e;
 
 	for (unsigned i = 0; i < 5; i++)
-		ck_assert_int_eq(queue_push(q, make_event(2, i, &tag)), i < 3);
+		ck_assert_int_eq(queue_push(q, test_make_event(2, i, &tag)), i < 3);
 	queue_stats(q, &st);
 	ck_assert_uint_eq(st.dropped, 2);
 	ck_assert_uint_eq(st.dropped_items, 4);
@@ -150,18 +130,18 @@ START_TEST(bound_counts_held_events)
 	/* Popped but not released: still counts against the bound. */
 	e = queue_pop(q, 0);
 	ck_assert_ptr_nonnull(e);
-	ck_assert(!queue_push(q, make_event(1, 9, &tag)));
+	ck_assert(!queue_push(q, test_make_event(1, 9, &tag)));
 	qevent_free(e);
 	queue_release(q, 1);
-	ck_assert(queue_push(q, make_event(1, 10, &tag)));
+	ck_assert(queue_push(q, test_make_event(1, 10, &tag)));
 	queue_stats(q, &st);
 	ck_assert_uint_eq(st.dropped, 3);
 	ck_assert_uint_eq(st.held, 3);
 	ck_assert_uint_eq(st.high_water, 3);
 	/* A larger limit (SIGHUP) takes effect at once. */
 	queue_set_limit(q, 4);
-	ck_assert(queue_push(q, make_event(1, 11, &tag)));
-	ck_assert(!queue_push(q, make_event(1, 12, &tag)));
+	ck_assert(queue_push(q, test_make_event(1, 11, &tag)));
+	ck_assert(!queue_push(q, test_make_event(1, 12, &tag)));
 	queue_free(q); /* frees what is still queued (valgrind checks) */
 }
 END_TEST
@@ -175,11 +155,11 @@ START_TEST(close_semantics)
 	struct qevent *e;
 	double t0;
 
-	ck_assert(queue_push(q, make_event(1, 0, &tag)));
-	ck_assert(queue_push(q, make_event(3, 1, &tag)));
-	ck_assert(queue_push(q, make_event(2, 4, &tag)));
+	ck_assert(queue_push(q, test_make_event(1, 0, &tag)));
+	ck_assert(queue_push(q, test_make_event(3, 1, &tag)));
+	ck_assert(queue_push(q, test_make_event(2, 4, &tag)));
 	queue_close(q);
-	ck_assert(!queue_push(q, make_event(1, 9, &tag))); /* refused, counted */
+	ck_assert(!queue_push(q, test_make_event(1, 9, &tag))); /* refused, counted */
 	ck_assert(!queue_finished(q));
 	e = queue_pop(q, -1); /* returns at once: there is an event */
 	ck_assert_uint_eq(e->items[0].serial, 0);
@@ -226,9 +206,9 @@ START_TEST(wake_fd)
 	int fd = queue_wake_fd(q);
 
 	ck_assert_int_eq(readable(fd), 0);
-	ck_assert(queue_push(q, make_event(1, 0, &tag)));
+	ck_assert(queue_push(q, test_make_event(1, 0, &tag)));
 	ck_assert_int_eq(readable(fd), 1);
-	ck_assert(queue_push(q, make_event(1, 1, &tag)));
+	ck_assert(queue_push(q, test_make_event(1, 1, &tag)));
 	qevent_free(queue_pop(q, 0));
 	ck_assert_int_eq(readable(fd), 1); /* not empty yet */
 	qevent_free(queue_pop(q, 0));
@@ -278,7 +258,7 @@ START_TEST(two_threads_exact_counts)
 	for (unsigned i = 0; i < NPROD; i++) {
 		unsigned n = 1 + i % 3;
 
-		if (queue_push(c.q, make_event(n, i, &tag))) {
+		if (queue_push(c.q, test_make_event(n, i, &tag))) {
 			accepted++;
 			accepted_items += n;
 		}

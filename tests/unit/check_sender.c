@@ -11,6 +11,7 @@
 #include "queue.h"
 #include "sender.h"
 #include "sim_child.h"
+#include "test_items.h"
 
 struct run {
 	struct sim_child sim;

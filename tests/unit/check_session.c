@@ -14,6 +14,7 @@
 #include "item.h"
 #include "session.h"
 #include "sim_child.h"
+#include "test_items.h"
 
 static struct sim_child sim;
 

@@ -15,7 +15,7 @@
 #include "item.h"
 #include "queue.h"
 #include "spool.h"
-#include "sim_child.h"
+#include "test_items.h"
 
 static char dir[256];
 
@@ -31,26 +31,6 @@ static void remove_dir(void)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* An event of n items, resources "R<base+i>", tags from *tag on. */
-static struct qevent *make_event(unsigned n, unsigned base, uint32_t *tag)
-{
-	struct item_list l;
-	struct buf scratch;
-	struct qevent *e;
-	char res[32];
-
-	item_list_init(&l);
-	buf_init(&scratch);
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(res, sizeof(res), "R%u", base + i);
-		test_add_item(&l, res, base + i);
-	}
-	e = qevent_new(&l, tag, &scratch);
-	item_list_free(&l);
-	buf_free(&scratch);
-	return e;
 }
 
 static struct spool *open_spool(uint64_t max, uint64_t seg, struct spool_recovery *rec)
@@ -73,7 +53,7 @@ static size_t append_n(struct spool *sp, unsigned n, unsigned base, uint32_t *ta
 	spool_stats(sp, &st);
 	before = st.bytes;
 	for (unsigned i = 0; i < n; i++) {
-		struct qevent *e = make_event(1, base + i, tag);
+		struct qevent *e = test_make_event(1, base + i, tag);
 
 		ck_assert_int_eq(spool_append(sp, e), SPOOL_OK);
 		qevent_free(e);
@@ -151,7 +131,7 @@ START_TEST(append_read_settle)
 	sp = open_spool(1 << 20, 0, &rec);
 	ck_assert_uint_eq(rec.events, 0);
 	for (unsigned i = 0; i < 5; i++) {
-		orig[i] = make_event(1 + i % 3, 10 * i, &tag);
+		orig[i] = test_make_event(1 + i % 3, 10 * i, &tag);
 		ck_assert_int_eq(spool_append(sp, orig[i]), SPOOL_OK);
 		ck_assert_uint_eq(orig[i]->seq, i + 1);
 	}
@@ -240,7 +220,7 @@ START_TEST(recovery_resumes_at_head_with_tags)
 	ck_assert_str_eq(qitem_resource(e, &e->items[0]), "R4");
 	qevent_free(e);
 	/* New appends go on after the recovered ones. */
-	e = make_event(1, 99, &tag);
+	e = test_make_event(1, 99, &tag);
 	ck_assert_int_eq(spool_append(sp, e), SPOOL_OK);
 	ck_assert_uint_eq(e->seq, 11);
 	qevent_free(e);
@@ -355,7 +335,7 @@ START_TEST(size_cap_refuses_and_leaves_spool_unchanged)
 	entry = append_n(sp, 1, 0, &tag);
 	ok = 1;
 	for (;;) {
-		e = make_event(1, ok, &tag);
+		e = test_make_event(1, ok, &tag);
 		enum spool_status rc = spool_append(sp, e);
 
 		qevent_free(e);
@@ -416,7 +396,7 @@ START_TEST(short_write_then_enospc_leaves_no_torn_entry)
 	ck_assert_msg(sp != NULL, "%s", err);
 	append_n(sp, 3, 0, &tag);
 	fault_mode = 1;
-	e = make_event(1, 50, &tag);
+	e = test_make_event(1, 50, &tag);
 	ck_assert_int_eq(spool_append(sp, e), SPOOL_FULL);
 	ck_assert_ptr_nonnull(strstr(spool_error(sp), "No space"));
 	fault_mode = 2;
@@ -485,7 +465,7 @@ START_TEST(set_aside_line_is_complete)
 	snprintf(path, sizeof(path), "%s/set-aside", dir);
 	sa = set_aside_open(path, err, sizeof(err));
 	ck_assert_msg(sa != NULL, "%s", err);
-	e = make_event(2, 7, &tag);
+	e = test_make_event(2, 7, &tag);
 	ck_assert_int_eq(set_aside_write(sa, e, &e->items[1], "VAL_ERR", 16, 8, 32, 0,
 	                                 "field Resource: incorrect length"),
 	                 0);
@@ -534,7 +514,7 @@ START_TEST(queue_spills_to_disk_and_reads_back_in_order)
 	q = queue_new(4);
 	queue_attach_spool(q, sp, QUEUE_KEEP_OLDEST);
 	for (unsigned i = 0; i < 30; i++)
-		ck_assert_int_eq(queue_append(q, make_event(1, i, &tag)), QUEUE_TAKEN);
+		ck_assert_int_eq(queue_append(q, test_make_event(1, i, &tag)), QUEUE_TAKEN);
 	queue_stats(q, &st);
 	ck_assert_uint_eq(st.pushed, 30);
 	ck_assert_uint_eq(st.held, 4);
@@ -550,7 +530,8 @@ START_TEST(queue_spills_to_disk_and_reads_back_in_order)
 		last = e->seq;
 		got++;
 		if (got == 10)
-			ck_assert_int_eq(queue_append(q, make_event(1, 100, &tag)), QUEUE_TAKEN);
+			ck_assert_int_eq(queue_append(q, test_make_event(1, 100, &tag)),
+			                 QUEUE_TAKEN);
 		queue_settle(q, e);
 	}
 	ck_assert_uint_eq(got, 31);
@@ -560,7 +541,7 @@ START_TEST(queue_spills_to_disk_and_reads_back_in_order)
 	ck_assert_uint_eq(st.backlog, 0);
 	ck_assert_uint_eq(spool_head(sp), 32);
 	/* Caught up: the next event stays in memory again. */
-	ck_assert_int_eq(queue_append(q, make_event(1, 200, &tag)), QUEUE_TAKEN);
+	ck_assert_int_eq(queue_append(q, test_make_event(1, 200, &tag)), QUEUE_TAKEN);
 	queue_stats(q, &st);
 	ck_assert_uint_eq(st.spilled, 27);
 	ck_assert_uint_eq(st.queued, 1);
@@ -587,7 +568,7 @@ START_TEST(queue_delivers_recovered_events_first)
 	ck_assert_uint_eq(rec.events, 5);
 	q = queue_new(100);
 	queue_attach_spool(q, sp, QUEUE_KEEP_OLDEST);
-	ck_assert_int_eq(queue_append(q, make_event(1, 50, &tag)), QUEUE_TAKEN);
+	ck_assert_int_eq(queue_append(q, test_make_event(1, 50, &tag)), QUEUE_TAKEN);
 	for (unsigned i = 0; i < 6; i++) {
 		e = queue_pop(q, 0);
 		ck_assert_ptr_nonnull(e);
@@ -619,7 +600,7 @@ static void fill(enum queue_full_action a, unsigned n, struct queue_stats *st, s
 	queue_attach_spool(*qp, *spp, a);
 	*taken = 0;
 	for (unsigned i = 0; i < n; i++) {
-		struct qevent *e = make_event(1, i, &tag);
+		struct qevent *e = test_make_event(1, i, &tag);
 		enum queue_put put = queue_append(*qp, e);
 
 		if (put == QUEUE_SUSPENDED)
@@ -658,7 +639,7 @@ START_TEST(full_keep_oldest_drops_new_and_counts)
 	/* Room again: appends work. */
 	uint32_t tag = 1000;
 
-	ck_assert_int_eq(queue_append(q, make_event(1, 999, &tag)), QUEUE_TAKEN);
+	ck_assert_int_eq(queue_append(q, test_make_event(1, 999, &tag)), QUEUE_TAKEN);
 	queue_free(q);
 	spool_close(sp);
 	remove_dir();
@@ -683,12 +664,12 @@ START_TEST(full_keep_newest_discards_oldest_unsent)
 		q = queue_new(2);
 		queue_attach_spool(q, sp, QUEUE_KEEP_NEWEST);
 		/* The sender holds the first event (in flight): it is not discarded. */
-		ck_assert_int_eq(queue_append(q, make_event(1, 0, &tag)), QUEUE_TAKEN);
+		ck_assert_int_eq(queue_append(q, test_make_event(1, 0, &tag)), QUEUE_TAKEN);
 		held = queue_pop(q, 0);
 		ck_assert_ptr_nonnull(held);
 		taken = 1;
 		for (unsigned i = 1; i < 200; i++)
-			taken += queue_append(q, make_event(1, i, &tag)) == QUEUE_TAKEN;
+			taken += queue_append(q, test_make_event(1, i, &tag)) == QUEUE_TAKEN;
 		queue_stats(q, &st);
 	}
 	ck_assert_uint_eq(taken, 200);
@@ -724,7 +705,7 @@ START_TEST(full_suspend_hands_the_event_back)
 	ck_assert_uint_eq(st.full_dropped, 0);
 	ck_assert_uint_eq(st.suspended, 200 - taken);
 	ck_assert_uint_eq(st.pushed, taken);
-	e = make_event(1, 600, &tag);
+	e = test_make_event(1, 600, &tag);
 	ck_assert_int_eq(queue_append(q, e), QUEUE_SUSPENDED);
 	/* The sender settles the first segment's worth: room again. */
 	for (unsigned i = 0; i < taken / 2; i++) {

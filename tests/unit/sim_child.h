@@ -1,5 +1,6 @@
-/* sim_child.h - for the delivery tests: build items, run the built
- * simulator as a child on a free port, read its journal.
+/* sim_child.h - for the tests that need a live simulator: run the built
+ * simulator as a child on a free port, read its journal. (Items to send
+ * are built with test_items.h.)
  *
  * Header-only (static functions) so each test program stays one .c file
  * and no test library needs its own Makefile rules. */
@@ -16,8 +17,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "item.h"
 
 #define SIM_SKIP 77 /* automake: the test was skipped */
 
@@ -136,33 +135,6 @@ static inline int sim_journal_count(const struct sim_child *s, const char *a, co
 			n++;
 	fclose(f);
 	return n;
-}
-
-/* Append one item with the given resource (and one data field) to l. */
-static inline void test_add_item(struct item_list *l, const char *resource, uint32_t serial)
-{
-	long i = item_list_new_item(l);
-	struct item_str cls, res, ls;
-
-	if (i < 0 || item_list_add_str(l, "@LINUX", 6, &cls) != 0 ||
-	    item_list_add_str(l, resource, strlen(resource), &res) != 0 ||
-	    item_list_add_str(l, "Linux (test): type: TEST", 24, &ls) != 0) {
-		fprintf(stderr, "out of memory building items\n");
-		exit(1);
-	}
-	struct item *it = &l->items[i];
-
-	it->link[3] = (uint8_t)serial;
-	it->event = 2;
-	it->qualifier = 0;
-	it->class_name = cls;
-	it->resource = res;
-	it->logstring = ls;
-	it->serial = serial;
-	if (item_list_add_field(l, 114, "key=value", 9) != 0) {
-		fprintf(stderr, "out of memory building items\n");
-		exit(1);
-	}
 }
 
 #endif
