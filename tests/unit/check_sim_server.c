@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "sim/sim_der.h"
+#include "sim_child.h"
 
 #define AUDIT_OID "1.3.18.0.2.12.68"
-#define MAX_ARGS  32
 
 /* ictx-protocol.md §5, one item: tag 1, @LINUX SYSCALL, relocates 113 and 114. */
 static const unsigned char spec_vector[] = {
@@ -35,99 +35,45 @@ static const unsigned char spec_vector[] = {
         'h',  '=',  'x',  '8',  '6',  '_',  '6',  '4',
 };
 
-struct sim {
-	pid_t pid;
-	unsigned port;
-	char dir[64];
-	char path[128]; /* scratch for file names in dir */
-	char journal[128];
-};
+/* One simulator per test, started by the test with its own arguments. */
+static struct sim_child sim;
 
-static struct sim sim;
-
+/* The path of name in the simulator's dir (valid until the next call). */
 static const char *sim_file(const char *name)
 {
-	snprintf(sim.path, sizeof sim.path, "%s/%s", sim.dir, name);
-	return sim.path;
+	static char path[128];
+
+	snprintf(path, sizeof path, "%s/%s", sim.dir, name);
+	return path;
 }
 
-static void write_file(const char *name, const char *text)
+static void sim_start_ok(const char *const *extra)
 {
-	FILE *f = fopen(sim_file(name), "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void sim_binary(char *buf, size_t len)
-{
-	const char *b = getenv("ZR_BUILDDIR");
-	snprintf(buf, len, "%s/tests/sim/zos-remote-sim", b ? b : BUILDDIR);
-}
-
-/* Starts the simulator with extra (NULL-terminated) arguments; waits for its port file. */
-static void sim_start(const char *const *extra)
-{
-	char bin[512], portfile[160];
-	const char *argv[MAX_ARGS];
-	size_t n = 0;
-	sim_binary(bin, sizeof bin);
-	snprintf(portfile, sizeof portfile, "%s/port", sim.dir);
-	const char *base[] = {bin,         "--listen",  "127.0.0.1:0", "--port-file", portfile,
-	                      "--journal", sim.journal, "--duration",  "20",          "--quiet"};
-	for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
-		argv[n++] = base[i];
-	for (; extra && *extra && n < MAX_ARGS - 1; extra++)
-		argv[n++] = *extra;
-	argv[n] = NULL;
-	sim.pid = fork();
-	ck_assert_int_ge(sim.pid, 0);
-	if (sim.pid == 0) {
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		FILE *f = fopen(portfile, "r");
-		if (f) {
-			ck_assert_int_eq(fscanf(f, "%u", &sim.port), 1);
-			fclose(f);
-			return;
-		}
-		usleep(10000);
-	}
-	ck_abort_msg("simulator %s did not write its port file", bin);
+	ck_assert_msg(sim_spawn(&sim, extra) == 0, "simulator did not start");
 }
 
 /* SIGTERM must stop it cleanly (exit 0). */
-static void sim_stop(void)
+static void sim_stop_ok(void)
 {
-	int status = 0;
+	int status;
+
 	if (sim.pid <= 0)
 		return;
-	kill(sim.pid, SIGTERM);
-	ck_assert_int_eq(waitpid(sim.pid, &status, 0), sim.pid);
-	sim.pid = 0;
+	status = sim_end(&sim, SIGTERM);
+	ck_assert_int_ne(status, -1);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 
 static void setup(void)
 {
-	snprintf(sim.dir, sizeof sim.dir, "/tmp/check_sim_server.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(sim.dir));
-	snprintf(sim.journal, sizeof sim.journal, "%s/journal", sim.dir);
-	sim.pid = 0;
+	ck_assert_int_eq(sim_mkdir(&sim), 0);
 }
 
 static void teardown(void)
 {
-	if (sim.pid > 0) {
-		kill(sim.pid, SIGKILL);
-		waitpid(sim.pid, NULL, 0);
-	}
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", sim.dir);
-	ck_assert_int_eq(system(cmd), 0);
+	sim_end(&sim, SIGKILL);
+	ck_assert_int_eq(sim_rmdir(&sim), 0);
 }
 
 static LDAP *sim_connect(void)
@@ -246,7 +192,7 @@ START_TEST(test_audit_roundtrip)
 {
 	struct berval *data;
 	int64_t code, items[4][6];
-	sim_start(NULL);
+	sim_start_ok(NULL);
 	LDAP *ld = sim_session();
 	ck_assert_int_eq(sim_exop(ld, AUDIT_OID, spec_vector, sizeof spec_vector, &data),
 	                 LDAP_SUCCESS);
@@ -256,7 +202,7 @@ START_TEST(test_audit_roundtrip)
 	ck_assert_mem_eq(items[0], want, sizeof want);
 	ber_bvfree(data);
 	ldap_unbind_ext_s(ld, NULL, NULL);
-	sim_stop();
+	sim_stop_ok();
 
 	json_t *binds = journal_kind("bind");
 	ck_assert_uint_eq(json_array_size(binds), 1);
@@ -300,7 +246,7 @@ END_TEST
 START_TEST(test_bind_rejected)
 {
 	struct berval *data;
-	sim_start(NULL);
+	sim_start_ok(NULL);
 	LDAP *ld = sim_connect();
 	ck_assert_int_eq(sim_bind(ld, "racfid=zosaudit,cn=ictx", "wrong"),
 	                 LDAP_INVALID_CREDENTIALS);
@@ -312,7 +258,7 @@ START_TEST(test_bind_rejected)
 	                 LDAP_INSUFFICIENT_ACCESS);
 	ck_assert_int_eq(sim_bind(ld, "RACFID=ZOSAUDIT, CN=ICTX", "zossecret"), LDAP_SUCCESS);
 	ldap_unbind_ext_s(ld, NULL, NULL);
-	sim_stop();
+	sim_stop_ok();
 	json_t *b = journal_kind("bind");
 	ck_assert_uint_eq(json_array_size(b), 4);
 	ck_assert_int_eq(jint(json_array_get(b, 0), "result"), 49);
@@ -333,7 +279,7 @@ START_TEST(test_latency)
 	static const char *const args[] = {"--latency-ms", "300", NULL};
 	struct berval *data;
 	struct timespec t0;
-	sim_start(args);
+	sim_start_ok(args);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	LDAP *ld = sim_session();
 	ck_assert(ms_since(&t0) >= 300.0);
@@ -360,7 +306,7 @@ START_TEST(test_latency)
 	double four = ms_since(&t0);
 	ck_assert_msg(four < 550.0, "4 pipelined replies took %.1f ms", four);
 	ldap_unbind_ext_s(ld, NULL, NULL);
-	sim_stop();
+	sim_stop_ok();
 }
 END_TEST
 
@@ -368,12 +314,12 @@ START_TEST(test_users_and_profiles)
 {
 	struct berval *data;
 	int64_t code, items[2][6];
-	write_file("users", "# test users\nAUDITOR pw1 remote-audit\nPLAIN pw2\n");
+	sim_write_file(sim_file("users"), "# test users\nAUDITOR pw1 remote-audit\nPLAIN pw2\n");
 	char users[160];
 	snprintf(users, sizeof users, "%s", sim_file("users"));
-	write_file("profiles", "* none\nOTHER all\n");
+	sim_write_file(sim_file("profiles"), "* none\nOTHER all\n");
 	const char *args[] = {"--users", users, "--profiles", sim_file("profiles"), NULL};
-	sim_start(args);
+	sim_start_ok(args);
 	LDAP *ld = sim_connect();
 	ck_assert_int_eq(sim_bind(ld, "racfid=zosaudit,cn=ictx", "zossecret"),
 	                 LDAP_INVALID_CREDENTIALS); /* the built-in user is gone */
@@ -391,7 +337,7 @@ START_TEST(test_users_and_profiles)
 	ck_assert_int_eq(code, 24);
 	ber_bvfree(data);
 	ldap_unbind_ext_s(ld, NULL, NULL);
-	sim_stop();
+	sim_stop_ok();
 	json_t *it = journal_kind("item");
 	ck_assert_uint_eq(json_array_size(it), 2);
 	json_t *a = json_array_get(it, 0);
@@ -409,7 +355,7 @@ START_TEST(test_faults)
 	                                   "--fault", "reject-binds=1", NULL};
 	struct berval *data;
 	int64_t code, items[2][6];
-	sim_start(args);
+	sim_start_ok(args);
 	LDAP *ld = sim_connect();
 	ck_assert_int_eq(sim_bind(ld, "racfid=zosaudit,cn=ictx", "zossecret"),
 	                 LDAP_INVALID_CREDENTIALS);
@@ -425,7 +371,7 @@ START_TEST(test_faults)
 	ck_assert_int_eq(decode_response(data, &code, items, 2), 1);
 	ber_bvfree(data);
 	ldap_unbind_ext_s(ld, NULL, NULL);
-	sim_stop();
+	sim_stop_ok();
 	json_t *f = journal_kind("fault");
 	ck_assert_uint_eq(json_array_size(f), 3);
 	ck_assert_str_eq(jstr(json_array_get(f, 0), "fault"), "reject-binds");
@@ -440,7 +386,7 @@ START_TEST(test_close_and_hang)
 	static const char *const args[] = {"--fault", "close-after=2", "--fault", "hang-after=3",
 	                                   NULL};
 	struct berval *data;
-	sim_start(args);
+	sim_start_ok(args);
 	LDAP *ld = sim_session();
 	ck_assert_int_eq(sim_exop(ld, AUDIT_OID, spec_vector, sizeof spec_vector, &data),
 	                 LDAP_SUCCESS);
@@ -462,7 +408,7 @@ START_TEST(test_close_and_hang)
 	                 LDAP_SUCCESS);
 	ber_bvfree(data);
 	ldap_unbind_ext_s(ld, NULL, NULL);
-	sim_stop();
+	sim_stop_ok();
 	json_t *f = journal_kind("fault");
 	ck_assert_uint_eq(json_array_size(f), 2);
 	ck_assert_str_eq(jstr(json_array_get(f, 0), "fault"), "close-after");
@@ -479,7 +425,7 @@ START_TEST(test_close_every)
 {
 	static const char *const args[] = {"--fault", "close-every=2", NULL};
 	struct berval *data;
-	sim_start(args);
+	sim_start_ok(args);
 	for (int round = 0; round < 2; round++) {
 		LDAP *ld = sim_session();
 		ck_assert_int_eq(sim_exop(ld, AUDIT_OID, spec_vector, sizeof spec_vector, &data),
@@ -489,7 +435,7 @@ START_TEST(test_close_every)
 		                 LDAP_SERVER_DOWN);
 		ldap_unbind_ext_s(ld, NULL, NULL);
 	}
-	sim_stop();
+	sim_stop_ok();
 	json_t *f = journal_kind("fault");
 	ck_assert_uint_eq(json_array_size(f), 2);
 	for (size_t i = 0; i < 2; i++) {
@@ -529,7 +475,7 @@ START_TEST(test_refusals)
 {
 	static const char *const args[] = {"--max-pdu", "1024", NULL};
 	struct berval *data;
-	sim_start(args);
+	sim_start_ok(args);
 	LDAP *ld = sim_session();
 	ck_assert_int_eq(sim_exop(ld, "1.2.3.4", spec_vector, sizeof spec_vector, &data),
 	                 LDAP_PROTOCOL_ERROR);
@@ -543,7 +489,7 @@ START_TEST(test_refusals)
 	ldap_msgfree(res);
 	ldap_unbind_ext_s(ld, NULL, NULL);
 	check_oversized_pdu();
-	sim_stop();
+	sim_stop_ok();
 	json_t *c = journal_kind("conn");
 	bool dropped = false;
 	for (size_t i = 0; i < json_array_size(c); i++)
@@ -562,16 +508,17 @@ START_TEST(test_duration_and_options)
 {
 	static const char *const args[] = {"--duration", "0.3", NULL};
 	int status;
-	sim_start(args);
+	sim_start_ok(args);
 	ck_assert_int_eq(waitpid(sim.pid, &status, 0), sim.pid);
 	sim.pid = 0;
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ck_assert_uint_eq(journal_count("stop"), 1);
 	/* bad options are refused with status 2 and a message */
-	char bin[512], cmd[1024];
-	sim_binary(bin, sizeof bin);
-	write_file("users", "OK pw\nBAD! pw\n");
-	snprintf(cmd, sizeof cmd, "'%s' --users '%s' 2>'%s/err'", bin, sim.path, sim.dir);
+	const char *bin = sim_path();
+	char cmd[SIM_PATH_MAX + 512];
+	ck_assert_ptr_nonnull(bin);
+	sim_write_file(sim_file("users"), "OK pw\nBAD! pw\n");
+	snprintf(cmd, sizeof cmd, "'%s' --users '%s' 2>'%s/err'", bin, sim_file("users"), sim.dir);
 	status = system(cmd);
 	ck_assert_int_eq(WEXITSTATUS(status), 2);
 	snprintf(cmd, sizeof cmd, "grep -q 'users:2: user id' '%s/err'", sim.dir);

@@ -16,26 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim_child.h"
+
 #define AUDIT_OID "1.3.18.0.2.12.68"
-#define MAX_ARGS  32
 #define MAX_KV    128
 
-struct sim {
-	pid_t pid;
-	unsigned port;
-	char dir[64];
-	char journal[128];
-	char smf[128];
-};
+/* One simulator per test; it writes its SMF records to smf_file, in its dir. */
+static struct sim_child sim;
+static char smf_file[128];
 
-static struct sim sim;
-
-static void sim_binary(char *buf, size_t len)
-{
-	const char *b = getenv("ZR_BUILDDIR");
-	snprintf(buf, len, "%s/tests/sim/zos-remote-sim", b ? b : BUILDDIR);
-}
-
+/* Binary data, where sim_write_file writes text. */
 static void write_file(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "w");
@@ -44,67 +34,36 @@ static void write_file(const char *path, const void *data, size_t len)
 	fclose(f);
 }
 
-static void sim_start(const char *const *extra)
+/* Starts the simulator with --smf and extra (NULL-terminated, at most 12) arguments. */
+static void sim_start_smf(const char *const *extra)
 {
-	char bin[512], portfile[160];
-	const char *argv[MAX_ARGS];
-	size_t n = 0;
-	sim_binary(bin, sizeof bin);
-	snprintf(portfile, sizeof portfile, "%s/port", sim.dir);
-	const char *base[] = {bin,         "--listen",   "127.0.0.1:0", "--port-file",
-	                      portfile,    "--smf",      sim.smf,       "--journal",
-	                      sim.journal, "--duration", "20",          "--quiet"};
-	for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
-		argv[n++] = base[i];
-	for (; extra && *extra && n < MAX_ARGS - 1; extra++)
+	const char *argv[16] = {"--smf", smf_file};
+	size_t n = 2;
+	for (; extra && *extra && n < 15; extra++)
 		argv[n++] = *extra;
 	argv[n] = NULL;
-	sim.pid = fork();
-	ck_assert_int_ge(sim.pid, 0);
-	if (sim.pid == 0) {
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		FILE *f = fopen(portfile, "r");
-		if (f) {
-			ck_assert_int_eq(fscanf(f, "%u", &sim.port), 1);
-			fclose(f);
-			return;
-		}
-		usleep(10000);
-	}
-	ck_abort_msg("simulator %s did not write its port file", bin);
+	ck_assert_msg(sim_spawn(&sim, argv) == 0, "simulator did not start");
 }
 
-static void sim_stop(void)
+/* SIGTERM must stop it cleanly (exit 0). */
+static void sim_stop_ok(void)
 {
-	int status = 0;
-	kill(sim.pid, SIGTERM);
-	ck_assert_int_eq(waitpid(sim.pid, &status, 0), sim.pid);
-	sim.pid = 0;
+	int status = sim_end(&sim, SIGTERM);
+	ck_assert_int_ne(status, -1);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 
 static void setup(void)
 {
-	snprintf(sim.dir, sizeof sim.dir, "/tmp/check_sim_smffile.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(sim.dir));
-	snprintf(sim.journal, sizeof sim.journal, "%s/journal", sim.dir);
-	snprintf(sim.smf, sizeof sim.smf, "%s/smf.bin", sim.dir);
-	sim.pid = 0;
+	ck_assert_int_eq(sim_mkdir(&sim), 0);
+	snprintf(smf_file, sizeof smf_file, "%s/smf.bin", sim.dir);
 }
 
 static void teardown(void)
 {
-	if (sim.pid > 0) {
-		kill(sim.pid, SIGKILL);
-		waitpid(sim.pid, NULL, 0);
-	}
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", sim.dir);
-	ck_assert_int_eq(system(cmd), 0);
+	sim_end(&sim, SIGKILL);
+	ck_assert_int_eq(sim_rmdir(&sim), 0);
 }
 
 static LDAP *sim_session(const char *dn)
@@ -258,8 +217,9 @@ static const char *get(const struct dumpline *d, const char *key)
 /* Runs "zos-remote-sim dump FILE"; returns its exit status and the lines (NULL-terminated). */
 static int run_dump(const char *file, char ***lines)
 {
-	char bin[512], cmd[800];
-	sim_binary(bin, sizeof bin);
+	const char *bin = sim_path();
+	char cmd[SIM_PATH_MAX + 256];
+	ck_assert_ptr_nonnull(bin);
 	snprintf(cmd, sizeof cmd, "'%s' dump '%s' 2>/dev/null", bin, file);
 	FILE *p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
@@ -417,7 +377,7 @@ START_TEST(test_dump_matches_journal)
 	snprintf(pf, sizeof pf, "%s/profiles", sim.dir);
 	write_file(pf, profiles, strlen(profiles));
 	const char *extra[] = {"--profiles", pf, "--system-id", "ZOS9", NULL};
-	sim_start(extra);
+	sim_start_smf(extra);
 
 	static const struct reloc spec_rel[] = {{113, "Thu Jan  1 00:00:00 1970"},
 	                                        {114, "arch=x86_64"}};
@@ -449,10 +409,10 @@ START_TEST(test_dump_matches_journal)
 	send_items(ld, first, 1, 20);
 	ldap_unbind_ext_s(ld, NULL, NULL);
 	ldap_unbind_ext_s(ld2, NULL, NULL);
-	sim_stop();
+	sim_stop_ok();
 
 	char **lines;
-	ck_assert_int_eq(run_dump(sim.smf, &lines), 0);
+	ck_assert_int_eq(run_dump(smf_file, &lines), 0);
 	json_t *smf = journal_smf();
 	/* Written: SYSCALL, WARNED, FAILS(violation), PATH, SYSCALL again. */
 	ck_assert_uint_eq(json_array_size(smf), 5);
@@ -499,13 +459,13 @@ START_TEST(test_dump_reports_bad_records)
 	const struct item items[] = {{1, false, 0, "ONE", "one", rel, 1},
 	                             {2, false, 0, "TWO", "two", rel, 1},
 	                             {3, false, 0, "THREE", "three", rel, 1}};
-	sim_start(NULL);
+	sim_start_smf(NULL);
 	LDAP *ld = sim_session("racfid=ZOSAUDIT,cn=ictx");
 	send_items(ld, items, 3, 1);
 	ldap_unbind_ext_s(ld, NULL, NULL);
-	sim_stop();
+	sim_stop_ok();
 	size_t len;
-	unsigned char *b = slurp(sim.smf, &len);
+	unsigned char *b = slurp(smf_file, &len);
 	size_t l1 = (size_t)b[0] << 8 | b[1], l2 = (size_t)b[l1] << 8 | b[l1 + 1];
 	size_t l3 = len - l1 - l2;
 	ck_assert_uint_eq((size_t)b[l1 + l2] << 8 | b[l1 + l2 + 1], l3);
@@ -545,7 +505,7 @@ START_TEST(test_dump_reports_bad_records)
 	free(b);
 
 	/* The untouched file dumps clean; a missing file and a missing argument are status 2. */
-	ck_assert_int_eq(run_dump(sim.smf, &lines), 0);
+	ck_assert_int_eq(run_dump(smf_file, &lines), 0);
 	ck_assert_uint_eq(count_lines(lines), 3);
 	free_lines(lines);
 	snprintf(bad, sizeof bad, "%s/missing.bin", sim.dir);
