@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ictx.h"
+#include "spec_vector.h"
 
 /* Build one item as in ictx-protocol.md section 5. */
 static void make_sec5_item(struct item_list *l)
@@ -28,19 +29,6 @@ static void make_sec5_item(struct item_list *l)
 	ck_assert_int_eq(item_list_add_field(l, 114, "arch=x86_64", 11), 0);
 }
 
-/* Section 5's bytes, written from the spec's listing. */
-static const unsigned char sec5[] = {
-        0x30, 0x7e, 0x02, 0x01, 0x01, 0x30, 0x79, 0x30, 0x77, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01,
-        0x04, 0x08, 0x00, 0x00, 0x12, 0x34, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x02, 0x01,
-        0x02, 0x02, 0x01, 0x00, 0x16, 0x06, '@',  'L',  'I',  'N',  'U',  'X',  0x16, 0x07, 'S',
-        'Y',  'S',  'C',  'A',  'L',  'L',  0x16, 0x18, 'L',  'i',  'n',  'u',  'x',  ' ',  '(',
-        'h',  ')',  ':',  ' ',  't',  'y',  'p',  'e',  ':',  ' ',  'S',  'Y',  'S',  'C',  'A',
-        'L',  'L',  0x30, 0x31, 0x30, 0x1d, 0x02, 0x01, 0x71, 0x16, 0x18, 'T',  'h',  'u',  ' ',
-        'J',  'a',  'n',  ' ',  ' ',  '1',  ' ',  '0',  '0',  ':',  '0',  '0',  ':',  '0',  '0',
-        ' ',  '1',  '9',  '7',  '0',  0x30, 0x10, 0x02, 0x01, 0x72, 0x16, 0x0b, 'a',  'r',  'c',
-        'h',  '=',  'x',  '8',  '6',  '_',  '6',  '4',
-};
-
 START_TEST(test_sec5_vector)
 {
 	struct item_list l;
@@ -50,10 +38,10 @@ START_TEST(test_sec5_vector)
 	buf_init(&items);
 	buf_init(&req);
 	ck_assert_int_eq(ictx_encode_item(&l, &l.items[0], 1, &items), 0);
-	ck_assert_uint_eq(items.len, sizeof(sec5) - 7);
+	ck_assert_uint_eq(items.len, sizeof(spec_vector) - 7);
 	ck_assert_int_eq(ictx_encode_request(ICTX_REQUEST_VERSION, items.data, items.len, &req), 0);
-	ck_assert_uint_eq(req.len, sizeof(sec5));
-	ck_assert_mem_eq(req.data, sec5, sizeof(sec5));
+	ck_assert_uint_eq(req.len, sizeof(spec_vector));
+	ck_assert_mem_eq(req.data, spec_vector, sizeof(spec_vector));
 	buf_free(&items);
 	buf_free(&req);
 	item_list_free(&l);

@@ -19,21 +19,9 @@
 
 #include "sim/sim_der.h"
 #include "sim_child.h"
+#include "spec_vector.h"
 
 #define AUDIT_OID "1.3.18.0.2.12.68"
-
-/* ictx-protocol.md §5, one item: tag 1, @LINUX SYSCALL, relocates 113 and 114. */
-static const unsigned char spec_vector[] = {
-        0x30, 0x7e, 0x02, 0x01, 0x01, 0x30, 0x79, 0x30, 0x77, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01,
-        0x04, 0x08, 0x00, 0x00, 0x12, 0x34, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x02, 0x01,
-        0x02, 0x02, 0x01, 0x00, 0x16, 0x06, '@',  'L',  'I',  'N',  'U',  'X',  0x16, 0x07, 'S',
-        'Y',  'S',  'C',  'A',  'L',  'L',  0x16, 0x18, 'L',  'i',  'n',  'u',  'x',  ' ',  '(',
-        'h',  ')',  ':',  ' ',  't',  'y',  'p',  'e',  ':',  ' ',  'S',  'Y',  'S',  'C',  'A',
-        'L',  'L',  0x30, 0x31, 0x30, 0x1d, 0x02, 0x01, 0x71, 0x16, 0x18, 'T',  'h',  'u',  ' ',
-        'J',  'a',  'n',  ' ',  ' ',  '1',  ' ',  '0',  '0',  ':',  '0',  '0',  ':',  '0',  '0',
-        ' ',  '1',  '9',  '7',  '0',  0x30, 0x10, 0x02, 0x01, 0x72, 0x16, 0x0b, 'a',  'r',  'c',
-        'h',  '=',  'x',  '8',  '6',  '_',  '6',  '4',
-};
 
 /* One simulator per test, started by the test with its own arguments. */
 static struct sim_child sim;
