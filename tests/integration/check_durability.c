@@ -93,6 +93,19 @@ static size_t sum_figure(struct zr_plugin *const *runs, size_t n, const char *id
 	return sum;
 }
 
+/* The figures of a test from its verdict and its plugin runs' exit
+ * summaries (ZRA0018I), printed. */
+static void figures_of(const char *test, const struct zr_verdict *v, struct zr_plugin *const *runs,
+                       size_t nruns, struct figures *f)
+{
+	f->in = v->expected;
+	f->delivered = v->delivered;
+	f->duplicated = v->duplicates;
+	f->set_aside = sum_figure(runs, nruns, "ZRA0018I", "items set aside");
+	f->dropped = sum_figure(runs, nruns, "ZRA0018I", "items dropped (keep_oldest)");
+	print_figures(test, f);
+}
+
 static void show_log(const struct zr_plugin *p)
 {
 	char *log = zr_plugin_log(p);
@@ -307,12 +320,7 @@ START_TEST(outage_of_the_server_loses_nothing)
 	       zr_now() - back);
 	zr_plugin_close_input(&p);
 	ck_assert(zr_plugin_wait(&p, 30));
-	f.in = v.expected;
-	f.delivered = v.delivered;
-	f.duplicated = v.duplicates;
-	f.set_aside = sum_figure(runs, 1, "ZRA0018I", "items set aside");
-	f.dropped = sum_figure(runs, 1, "ZRA0018I", "items dropped (keep_oldest)");
-	print_figures("outage", &f);
+	figures_of("outage", &v, runs, 1, &f);
 	if (!ok || v.problems || v.unmatched)
 		show_log(&p);
 	ck_assert_msg(ok, "%zu of %zu records written after the outage", v.delivered, v.expected);
@@ -366,12 +374,7 @@ START_TEST(kill_9_then_restart_delivers_everything_read)
 
 	zr_plugin_close_input(&p2);
 	ck_assert(zr_plugin_wait(&p2, 30));
-	f.in = v.expected;
-	f.delivered = v.delivered;
-	f.duplicated = v.duplicates;
-	f.set_aside = sum_figure(runs, 2, "ZRA0018I", "items set aside");
-	f.dropped = sum_figure(runs, 2, "ZRA0018I", "items dropped (keep_oldest)");
-	print_figures("kill -9 + restart", &f);
+	figures_of("kill -9 + restart", &v, runs, 2, &f);
 	printf("kill -9: %zu items in the journal at the kill; recovered at restart: %llu events; "
 	       "resent items are the duplicates above (at least once)\n",
 	       at_kill, (unsigned long long)sum_figure(runs + 1, 1, "ZRA0014I", "events ("));
@@ -477,12 +480,7 @@ START_TEST(kill_9_with_incomplete_events_loses_nothing_read)
 	ck_assert(zr_plugin_wait(&p2, 30));
 	ck_assert_int_eq(zr_plugin_exit_code(&p2), 0);
 	verify_written(&l, s.journal, &v);
-	f.in = v.expected;
-	f.delivered = v.delivered;
-	f.duplicated = v.duplicates;
-	f.set_aside = sum_figure(runs, 2, "ZRA0018I", "items set aside");
-	f.dropped = sum_figure(runs, 2, "ZRA0018I", "items dropped (keep_oldest)");
-	print_figures("kill -9 mid-event + restart", &f);
+	figures_of("kill -9 mid-event + restart", &v, runs, 2, &f);
 	printf("kill -9 mid-event: %zu records written at the kill; the restart replayed %llu "
 	       "records from the intake log\n",
 	       at_kill, (unsigned long long)sum_figure(runs + 1, 1, "ZRA0515I", "records ("));
@@ -603,12 +601,7 @@ START_TEST(sigterm_while_suspended_keeps_the_records_read)
 	zr_plugin_close_input(&p2);
 	ck_assert(zr_plugin_wait(&p2, 30));
 	verify_written(&l, s.journal, &v);
-	f.in = v.expected;
-	f.delivered = v.delivered;
-	f.duplicated = v.duplicates;
-	f.set_aside = sum_figure(runs, 2, "ZRA0018I", "items set aside");
-	f.dropped = sum_figure(runs, 2, "ZRA0018I", "items dropped (keep_oldest)");
-	print_figures("SIGTERM while suspended", &f);
+	figures_of("SIGTERM while suspended", &v, runs, 2, &f);
 	printf("SIGTERM while suspended: %zu lines read before the stop; the restart replayed "
 	       "%llu records from the intake log\n",
 	       nread, (unsigned long long)sum_figure(runs + 1, 1, "ZRA0515I", "records ("));
@@ -698,12 +691,7 @@ START_TEST(disk_full_keeps_oldest_counts_exactly_and_resumes)
 	ck_assert(zr_plugin_wait(&p, 30));
 	ck_assert_int_eq(zr_plugin_exit_code(&p), 0);
 	verify_written(&l, s.journal, &v);
-	f.in = v.expected;
-	f.delivered = v.delivered;
-	f.duplicated = v.duplicates;
-	f.set_aside = sum_figure(runs, 1, "ZRA0018I", "items set aside");
-	f.dropped = sum_figure(runs, 1, "ZRA0018I", "items dropped (keep_oldest)");
-	print_figures("disk full, keep_oldest", &f);
+	figures_of("disk full, keep_oldest", &v, runs, 1, &f);
 	if (f.delivered + f.dropped != f.in)
 		show_log(&p);
 	ck_assert_uint_gt(f.dropped, 0);
@@ -886,12 +874,7 @@ START_TEST(permission_errors_then_fixed_lose_nothing)
 		refused8 += zr_jint(j.line[i], "major") == 8;
 	}
 	zr_journal_free(&j);
-	f.in = v.expected;
-	f.delivered = v.delivered;
-	f.duplicated = v.duplicates;
-	f.set_aside = sum_figure(runs, 1, "ZRA0018I", "items set aside");
-	f.dropped = sum_figure(runs, 1, "ZRA0018I", "items dropped (keep_oldest)");
-	print_figures("permission errors 24 then 8", &f);
+	figures_of("permission errors 24 then 8", &v, runs, 1, &f);
 	printf("permissions: %zu item answers with 24 and %zu with 8 while unfixed, none lost\n",
 	       refused24, refused8);
 	if (!ok)
@@ -961,12 +944,7 @@ START_TEST(sighup_storm_then_eof_and_sigterm_lose_nothing)
 
 	zr_plugin_close_input(&p2);
 	ck_assert(zr_plugin_wait(&p2, 30));
-	f.in = v.expected;
-	f.delivered = v.delivered;
-	f.duplicated = v.duplicates;
-	f.set_aside = sum_figure(runs, 2, "ZRA0018I", "items set aside");
-	f.dropped = sum_figure(runs, 2, "ZRA0018I", "items dropped (keep_oldest)");
-	print_figures("SIGHUP storm, EOF+SIGTERM", &f);
+	figures_of("SIGHUP storm, EOF+SIGTERM", &v, runs, 2, &f);
 	printf("lifecycle: %zu SIGHUPs during the load; exit %.2f s after SIGTERM (drain_timeout "
 	       "2); %llu events left in the spool and delivered by the next start\n",
 	       hups, exit_secs,
