@@ -193,6 +193,15 @@ static void fo_finish(struct fo *f, const char *what, char **state)
 	ck_assert_msg(v.duplicates <= 3 * 2 * 4, "%s: %zu duplicates", what, v.duplicates);
 }
 
+/* The killed primary comes back on its port (a new journal in its dir). */
+static void fo_restart_primary(struct fo *f)
+{
+	int port = f->a.port;
+
+	zr_sim_free(&f->a); /* killed before; its names are freed here */
+	ck_assert_int_eq(zr_sim_start(&f->a, f->dir_a, port, NULL), 0);
+}
+
 static void fo_free(struct fo *f)
 {
 	zr_plugin_free(&f->p);
@@ -230,9 +239,7 @@ START_TEST(test_failback_interval)
 	fo_start(&f, "interval");
 	fo_kill_primary(&f);
 	size_t a_before = items_in(f.a.journal);
-	int port_a = f.a.port;
-	zr_sim_free(&f.a); /* killed above; free before starting it again */
-	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, port_a, NULL), 0);
+	fo_restart_primary(&f);
 	double t0 = zr_now();
 	/* slack: the probe's connect and bind (timeout 2 s) and the jittered tick */
 	double limit = FB_INTERVAL + 2 + 3;
@@ -270,9 +277,7 @@ START_TEST(test_failback_never)
 
 	fo_start(&f, "never");
 	fo_kill_primary(&f);
-	int port_a = f.a.port;
-	zr_sim_free(&f.a); /* killed above; free before starting it again */
-	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, port_a, NULL), 0);
+	fo_restart_primary(&f);
 	size_t a_before = items_in(f.a.journal), b_before = items_in(f.b.journal);
 	/* Longer than failback = interval would have needed. */
 	zr_sleep((FB_INTERVAL + 5) * zr_scale());
@@ -307,9 +312,7 @@ START_TEST(test_failback_reconnect)
 
 	fo_start_with(&f, "reconnect", slow, true);
 	fo_kill_primary(&f);
-	int port_a = f.a.port;
-	zr_sim_free(&f.a); /* killed above; free before starting it again */
-	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, port_a, NULL), 0);
+	fo_restart_primary(&f);
 	size_t a_before = items_in(f.a.journal), b_before = items_in(f.b.journal);
 	/* Longer than failback = interval would have needed. */
 	zr_sleep((FB_INTERVAL + 5) * zr_scale());
@@ -363,9 +366,7 @@ START_TEST(test_sighup_reconnects_to_the_primary)
 
 	fo_start_with(&f, "never", slow, false);
 	fo_kill_primary(&f);
-	int port_a = f.a.port;
-	zr_sim_free(&f.a);
-	ck_assert_int_eq(zr_sim_start(&f.a, f.dir_a, port_a, NULL), 0);
+	fo_restart_primary(&f);
 	size_t a_before = items_in(f.a.journal), b_before = items_in(f.b.journal);
 	fo_feed(&f, N_THIRD, 30000);
 	ck_assert_uint_ge(zr_journal_wait_items(f.b.journal, b_before + N_THIRD, 20),
