@@ -433,13 +433,13 @@ static void drop_settled_files(struct intake *ik)
 
 /* Into wbuf: the D entries, and the records noted since the last commit
  * whose event still waits (the others are in the spool already and never
- * need the disk). Their events now have records on disk. Returns the
- * newest record's seq (0: none). */
-static uint64_t compose(struct intake *ik)
+ * need the disk). Their events now have records on disk. *max: the newest
+ * record's seq (0: none). 0, or -1 when out of memory. */
+static int compose(struct intake *ik, uint64_t *max)
 {
-	uint64_t max = 0;
 	struct pend_memo memo = {0};
 
+	*max = 0;
 	buf_reset(&ik->wbuf);
 	buf_append(&ik->wbuf, ik->done.data, ik->done.len);
 	for (size_t i = 0; i < ik->nout; i++) {
@@ -453,11 +453,11 @@ static uint64_t compose(struct intake *ik)
 		h[0] = 'R';
 		le_put64(h + 1, r->seq);
 		if (add_entry(&ik->wbuf, h, sizeof(h), ik->out.data + r->off, r->len) != 0)
-			return UINT64_MAX; /* out of memory: count it as a failed write */
+			return -1; /* out of memory: counted as a failed write */
 		pe->on_disk = true;
-		max = r->seq;
+		*max = r->seq;
 	}
-	return max;
+	return 0;
 }
 
 static int write_out(struct intake *ik, uint64_t max_seq)
@@ -499,9 +499,9 @@ int intake_commit(struct intake *ik)
 		return 0;
 	}
 	if (ik->nout || ik->done.len) {
-		uint64_t max = compose(ik);
+		uint64_t max;
 
-		if (max == UINT64_MAX) {
+		if (compose(ik, &max) != 0) {
 			snprintf(ik->err, sizeof(ik->err),
 			         "cannot write the intake log in %s: out of "
 			         "memory",
@@ -583,6 +583,12 @@ static int scan_entry(struct intake *ik, struct scan *s, size_t fi, const unsign
                       size_t plen, size_t off, struct iseg *sg)
 {
 	if (p[0] == 'R' && plen >= REC_FIXED) {
+		uint64_t seq = le_get64(p + 1);
+
+		/* Seqs count records from 1; one near 2^64 can only be damage
+		 * that kept its CRC, and would wrap the numbering. */
+		if (seq == 0 || seq > INTAKE_SEQ_MAX)
+			return 1;
 		if (s->nref == s->refcap) {
 			size_t cap = s->refcap ? s->refcap * 2 : 256;
 			struct rec_ref *nr = realloc(s->ref, cap * sizeof(*nr));
@@ -636,6 +642,7 @@ static int scan_file(struct intake *ik, struct scan *s, uint64_t no, struct inta
 	size_t len, off = 0;
 	char *b;
 	struct iseg *sg;
+	int rc;
 
 	segfile_name(name, sizeof(name), no, INTAKE_SUFFIX);
 	b = read_whole(ik->dirfd, name, &len);
@@ -658,8 +665,11 @@ static int scan_file(struct intake *ik, struct scan *s, uint64_t no, struct inta
 			note_damage(ik, rec, name, off, len - off);
 			break;
 		}
-		if (scan_entry(ik, s, s->nfile - 1, h + HDR, plen, off, sg) != 0)
+		rc = scan_entry(ik, s, s->nfile - 1, h + HDR, plen, off, sg);
+		if (rc < 0)
 			return -1;
+		if (rc > 0) /* framed well, but not a possible entry: skipped, counted */
+			note_damage(ik, rec, name, off, HDR + plen);
 		off += HDR + plen;
 	}
 	return 0;

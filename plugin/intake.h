@@ -65,6 +65,7 @@
 #define INTAKE_MAGIC          0x5a524931u
 #define INTAKE_SUFFIX         ".in"
 #define INTAKE_SEGMENT_BYTES  ((uint64_t)1024 * 1024)
+#define INTAKE_SEQ_MAX        ((uint64_t)1 << 62) /* a record seq beyond it is damage */
 #define INTAKE_ORPHAN_SECONDS 60.0
 
 /* A Linux event id as libauparse keys events. */

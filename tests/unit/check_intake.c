@@ -16,6 +16,7 @@
 
 #include "input.h"
 #include "intake.h"
+#include "segfile.h"
 
 static char dir[256];
 
@@ -459,6 +460,58 @@ START_TEST(orphans_go_when_the_parser_is_idle_or_late)
 }
 END_TEST
 
+/* A record entry with any seq and a valid CRC, written as file 1. */
+static void write_raw_record(uint64_t seq, const char *text)
+{
+	unsigned char e[512];
+	size_t n = strlen(text), plen = 9 + n;
+	char path[512];
+	FILE *f;
+
+	ck_assert_uint_lt(12 + plen, sizeof(e));
+	le_put32(e, INTAKE_MAGIC);
+	le_put32(e + 4, (uint32_t)plen);
+	e[12] = 'R';
+	le_put64(e + 13, seq);
+	memcpy(e + 21, text, n);
+	le_put32(e + 8, spool_crc32c(spool_crc32c(0, e + 4, 4), e + 12, plen));
+	snprintf(path, sizeof(path), "%s/0000000000000001%s", dir, INTAKE_SUFFIX);
+	f = fopen(path, "ab");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(e, 1, 12 + plen, f), 12 + plen);
+	fclose(f);
+}
+
+/* fuzz_intake found it: a seq near 2^64 kept its CRC; the numbering must
+ * neither wrap nor make every later commit fail. */
+START_TEST(absurd_seq_is_damage)
+{
+	char l[256];
+	struct intake_recovery rec;
+	struct intake *ik;
+	size_t len;
+
+	make_dir();
+	rec_line(l, sizeof(l), "SYSCALL", 1700000010, 100, "x=1");
+	write_raw_record(UINT64_MAX - 1, l);
+	write_raw_record(5, l);
+	ik = open_ik(0, &rec);
+	ck_assert_uint_eq(rec.damaged_entries, 1);
+	ck_assert_uint_gt(rec.skipped_bytes, 0);
+	ck_assert_uint_eq(rec.records, 1); /* the sane one */
+	ck_assert_uint_eq(rec.replay, 1);
+	intake_replay(ik, &len);
+	ck_assert_uint_eq(len, strlen(l));
+	intake_replay_free(ik);
+	note(ik, l);
+	ck_assert_int_eq(intake_commit(ik), 0);
+	note(ik, l);
+	ck_assert_int_eq(intake_commit(ik), 0);
+	intake_close(ik);
+	remove_dir();
+}
+END_TEST
+
 static int fail_writes;
 
 static ssize_t faulty_write(int fd, const void *p, size_t n)
@@ -568,6 +621,7 @@ static Suite *intake_suite(void)
 	tcase_add_test(tc, split_event_replays_the_later_part_only);
 	tcase_add_test(tc, torn_tail_is_skipped_and_counted);
 	tcase_add_test(tc, bad_crc_is_damage);
+	tcase_add_test(tc, absurd_seq_is_damage);
 	tcase_add_test(tc, files_go_when_their_records_are_settled);
 	tcase_add_test(tc, orphans_go_when_the_parser_is_idle_or_late);
 	tcase_add_test(tc, write_failure_is_counted_and_named);
