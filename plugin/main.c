@@ -94,6 +94,7 @@ struct plugin {
 	uint64_t nstalled;
 	struct intake_id *stalled_id; /* their event ids, in the same order (intake) */
 	size_t stalled_id_cap;
+	bool stalled_id_lost;      /* an id could not be kept (ENOMEM) since the wait began */
 	uint64_t stalled_lost;     /* still waiting at exit: not spooled, lost */
 	uint64_t full_reported;    /* keep_oldest drops already logged */
 	uint64_t discard_reported; /* keep_newest discards already logged */
@@ -313,10 +314,12 @@ static void stall(struct plugin *p, struct qevent *e, const struct item_list *l)
 			p->stalled_id_cap = cap;
 		}
 	}
-	/* Without memory for the id, held_in_memory still holds everything
-	 * (see there), so nothing is let go early. */
-	if (p->nstalled < p->stalled_id_cap)
+	/* Without memory for the id, held_in_memory holds everything until
+	 * the wait is over (see there), so nothing is let go early. */
+	if (p->nstalled < p->stalled_id_cap && !p->stalled_id_lost)
 		p->stalled_id[p->nstalled] = list_id(l);
+	else
+		p->stalled_id_lost = true;
 	p->nstalled++;
 }
 
@@ -324,14 +327,15 @@ static void stall(struct plugin *p, struct qevent *e, const struct item_list *l)
  * the one behind it. */
 static void unstall_first(struct plugin *p, struct qevent *next)
 {
-	size_t known = p->nstalled < p->stalled_id_cap ? p->nstalled : p->stalled_id_cap;
-
 	p->stalled = next;
 	if (!p->stalled)
 		p->stalled_tail = NULL;
-	if (known > 1)
-		memmove(p->stalled_id, p->stalled_id + 1, (known - 1) * sizeof(*p->stalled_id));
 	p->nstalled--;
+	if (p->stalled_id_lost) {
+		p->stalled_id_lost = p->nstalled > 0; /* the ids no longer match the list */
+		return;
+	}
+	memmove(p->stalled_id, p->stalled_id + 1, p->nstalled * sizeof(*p->stalled_id));
 }
 
 /* Encode a whole event and queue it (the assembler's emit callback). */
@@ -447,7 +451,7 @@ static bool held_in_memory(void *arg, const struct intake_id *id)
 {
 	const struct plugin *p = arg;
 
-	if (p->nstalled > p->stalled_id_cap)
+	if (p->stalled_id_lost)
 		return true; /* ids not all known (out of memory): let nothing go */
 	for (size_t i = 0; i < p->nstalled; i++)
 		if (intake_id_eq(&p->stalled_id[i], id))
@@ -1044,6 +1048,7 @@ static void settle_stalled(struct plugin *p)
 	}
 	p->stalled_tail = NULL;
 	p->nstalled = 0;
+	p->stalled_id_lost = false;
 }
 
 static void finish(struct plugin *p)
