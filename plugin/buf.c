@@ -53,3 +53,28 @@ int buf_append(struct buf *b, const void *p, size_t n)
 	b->len += n;
 	return 0;
 }
+
+int array_grow(void *arr, size_t n, size_t *cap, size_t size, size_t first)
+{
+	void *v, *nv;
+	size_t nc;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : first;
+	if (nc <= n || nc > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(&v, arr, sizeof(v)); /* arr holds a T *: read it as the void * it converts to */
+	nv = realloc(v, nc * size);
+	if (!nv) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(arr, &nv, sizeof(nv));
+	*cap = nc;
+	/* cppcheck cannot see that the copy into *arr keeps nv */
+	// cppcheck-suppress memleak
+	return 0;
+}

@@ -20,6 +20,13 @@ void buf_free(struct buf *b);
 /* Make room for at least extra more bytes after len. */
 int buf_reserve(struct buf *b, size_t extra);
 int buf_append(struct buf *b, const void *p, size_t n);
+/* Room for element n of the array *arr points to (arr: the address of a
+ * T * holding *cap elements of size bytes; doubling, first allocation
+ * `first`). 0, or -1 with errno ENOMEM, the array unchanged. For the
+ * growing arrays that are not byte buffers (spool segments, intake
+ * events), so each does not carry its own realloc loop. */
+int array_grow(void *arr, size_t n, size_t *cap, size_t size, size_t first);
+
 static inline void buf_reset(struct buf *b)
 {
 	b->len = 0;

@@ -209,15 +209,8 @@ static struct pend *pend_find_memo(struct intake *ik, const struct intake_id *id
 
 static struct pend *pend_add(struct intake *ik, const struct intake_id *id)
 {
-	if (ik->npend == ik->pendcap) {
-		size_t cap = ik->pendcap ? ik->pendcap * 2 : 64;
-		struct pend *np = realloc(ik->pend, cap * sizeof(*np));
-
-		if (!np)
-			return NULL;
-		ik->pend = np;
-		ik->pendcap = cap;
-	}
+	if (array_grow(&ik->pend, ik->npend, &ik->pendcap, sizeof(*ik->pend), 64) != 0)
+		return NULL;
 	ik->pend[ik->npend] = (struct pend){.id = *id};
 	return &ik->pend[ik->npend++];
 }
@@ -239,15 +232,8 @@ static bool is_eoe(const char *p, size_t n)
 
 static int add_outrec(struct intake *ik, size_t off, const struct intake_id *id)
 {
-	if (ik->nout == ik->outcap) {
-		size_t cap = ik->outcap ? ik->outcap * 2 : 256;
-		struct outrec *no = realloc(ik->outrec, cap * sizeof(*no));
-
-		if (!no)
-			return -1;
-		ik->outrec = no;
-		ik->outcap = cap;
-	}
+	if (array_grow(&ik->outrec, ik->nout, &ik->outcap, sizeof(*ik->outrec), 256) != 0)
+		return -1;
 	ik->outrec[ik->nout++] = (struct outrec){
 	        .off = off, .len = ik->out.len - off, .seq = ik->next_seq, .id = *id};
 	return 0;
@@ -333,15 +319,8 @@ void intake_settle(struct intake *ik, bool parser_idle, intake_held_fn held, voi
 
 static struct iseg *seg_push(struct intake *ik, uint64_t no)
 {
-	if (ik->nseg == ik->segcap) {
-		size_t cap = ik->segcap ? ik->segcap * 2 : 8;
-		struct iseg *ns = realloc(ik->seg, cap * sizeof(*ns));
-
-		if (!ns)
-			return NULL;
-		ik->seg = ns;
-		ik->segcap = cap;
-	}
+	if (array_grow(&ik->seg, ik->nseg, &ik->segcap, sizeof(*ik->seg), 8) != 0)
+		return NULL;
 	ik->seg[ik->nseg] = (struct iseg){.no = no};
 	return &ik->seg[ik->nseg++];
 }
@@ -589,15 +568,8 @@ static int scan_entry(struct intake *ik, struct scan *s, size_t fi, const unsign
 		 * that kept its CRC, and would wrap the numbering. */
 		if (seq == 0 || seq > INTAKE_SEQ_MAX)
 			return 1;
-		if (s->nref == s->refcap) {
-			size_t cap = s->refcap ? s->refcap * 2 : 256;
-			struct rec_ref *nr = realloc(s->ref, cap * sizeof(*nr));
-
-			if (!nr)
-				return -1;
-			s->ref = nr;
-			s->refcap = cap;
-		}
+		if (array_grow(&s->ref, s->nref, &s->refcap, sizeof(*s->ref), 256) != 0)
+			return -1;
 		s->ref[s->nref++] = (struct rec_ref){.seq = le_get64(p + 1),
 		                                     .file = fi,
 		                                     .off = off + HDR + REC_FIXED,
@@ -609,15 +581,8 @@ static int scan_entry(struct intake *ik, struct scan *s, size_t fi, const unsign
 		return 0;
 	}
 	if (p[0] == 'D' && plen == DONE_LEN) {
-		if (s->nmark == s->markcap) {
-			size_t cap = s->markcap ? s->markcap * 2 : 256;
-			struct mark *nm = realloc(s->mark, cap * sizeof(*nm));
-
-			if (!nm)
-				return -1;
-			s->mark = nm;
-			s->markcap = cap;
-		}
+		if (array_grow(&s->mark, s->nmark, &s->markcap, sizeof(*s->mark), 256) != 0)
+			return -1;
 		s->mark[s->nmark++] = (struct mark){.id = {.sec = (int64_t)le_get64(p + 9),
 		                                           .milli = le_get32(p + 17),
 		                                           .serial = le_get64(p + 21),

@@ -305,15 +305,8 @@ static void stall(struct plugin *p, struct qevent *e, const struct item_list *l)
 	else
 		p->stalled = e;
 	p->stalled_tail = e;
-	if (p->nstalled == p->stalled_id_cap) {
-		size_t cap = p->stalled_id_cap ? p->stalled_id_cap * 2 : 64;
-		struct intake_id *v = realloc(p->stalled_id, cap * sizeof(*v));
-
-		if (v) {
-			p->stalled_id = v;
-			p->stalled_id_cap = cap;
-		}
-	}
+	(void)array_grow(&p->stalled_id, p->nstalled, &p->stalled_id_cap, sizeof(*p->stalled_id),
+	                 64); /* on failure: see below */
 	/* Without memory for the id, held_in_memory holds everything until
 	 * the wait is over (see there), so nothing is let go early. */
 	if (p->nstalled < p->stalled_id_cap && !p->stalled_id_lost)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
+
 void segfile_name(char *out, size_t len, uint64_t no, const char *suffix)
 {
 	snprintf(out, len, "%016" PRIx64 "%s", no, suffix);
@@ -35,15 +37,8 @@ static int parse_name(const char *name, const char *suffix, uint64_t *no)
 
 static int push(uint64_t **v, size_t *n, size_t *cap, uint64_t no)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		uint64_t *nv = realloc(*v, nc * sizeof(**v));
-
-		if (!nv)
-			return -1;
-		*v = nv;
-		*cap = nc;
-	}
+	if (array_grow(v, *n, cap, sizeof(**v), 16) != 0)
+		return -1;
 	(*v)[(*n)++] = no;
 	return 0;
 }

@@ -245,15 +245,8 @@ static uint64_t read_head(int dirfd)
 
 static struct seg *seg_push(struct spool *sp)
 {
-	if (sp->nseg == sp->segcap) {
-		size_t cap = sp->segcap ? sp->segcap * 2 : 16;
-		struct seg *v = realloc(sp->seg, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		sp->seg = v;
-		sp->segcap = cap;
-	}
+	if (array_grow(&sp->seg, sp->nseg, &sp->segcap, sizeof(*sp->seg), 16) != 0)
+		return NULL;
 	sp->seg[sp->nseg] = (struct seg){.fd = -1, .first_seq = UINT64_MAX};
 	return &sp->seg[sp->nseg++];
 }

@@ -1,6 +1,7 @@
 /* check_item.c - item lists and byte buffers: growth, reuse, strings, field ranges. */
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,34 @@ START_TEST(test_buf_grow_reuse)
 	buf_free(&b);
 	ck_assert_ptr_null(b.data);
 	ck_assert_uint_eq(b.cap, 0);
+}
+END_TEST
+
+START_TEST(test_array_grow)
+{
+	struct {
+		uint64_t a;
+		uint32_t b;
+	} *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (uint32_t i = 0; i < 1000; i++) {
+		ck_assert_int_eq(array_grow(&v, n, &cap, sizeof(*v), 8), 0);
+		ck_assert_uint_gt(cap, n);
+		v[n].a = (uint64_t)i << 32;
+		v[n++].b = i;
+	}
+	ck_assert_uint_eq(cap, 1024); /* 8 doubled */
+	for (uint32_t i = 0; i < 1000; i++)
+		ck_assert(v[i].a == (uint64_t)i << 32 && v[i].b == i);
+	ck_assert_int_eq(array_grow(&v, 999, &cap, sizeof(*v), 8), 0); /* room: unchanged */
+	ck_assert_uint_eq(cap, 1024);
+	/* A size whose doubling overflows fails and leaves the array as it was. */
+	ck_assert_int_eq(array_grow(&v, 1024, &cap, SIZE_MAX / 1024, 8), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert_uint_eq(cap, 1024);
+	ck_assert_uint_eq(v[999].b, 999);
+	free(v);
 }
 END_TEST
 
@@ -174,6 +203,7 @@ static Suite *item_suite(void)
 	Suite *s = suite_create("item");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_buf_grow_reuse);
+	tcase_add_test(tc, test_array_grow);
 	tcase_add_test(tc, test_strings_nul_terminated);
 	tcase_add_test(tc, test_list_growth);
 	tcase_add_test(tc, test_clear_keeps_memory);
