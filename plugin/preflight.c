@@ -187,3 +187,33 @@ int preflight_check(const char *path, const struct config *c, config_err_fn err,
 		check_file_dir(&x, "state_file", c->state_file);
 	return x.count;
 }
+
+static void print_problem(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static void print_warning(void *arg, const char *id, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s %s\n", id, msg);
+}
+
+int preflight_main(const char *prog, const char *path)
+{
+	struct config c;
+	int n = config_load(path, &c, print_problem, NULL);
+
+	if (n == 0) {
+		config_warnings(&c, print_warning, NULL);
+		n = preflight_check(path, &c, print_problem, NULL);
+	}
+	config_wipe(&c);
+	if (n) {
+		fprintf(stderr, "%s: %d problem(s) in %s\n", prog, n, path);
+		return 1;
+	}
+	printf("%s: %s is valid\n", prog, path);
+	return 0;
+}

@@ -19,6 +19,11 @@
 /* Returns the number of problems reported through err. */
 int preflight_check(const char *path, const struct config *c, config_err_fn err, void *arg);
 
+/* `--check`: config_load, the warnings and preflight_check on path,
+ * every problem on stderr; the verdict on stdout (valid) or stderr.
+ * 0 when valid, 1 otherwise. */
+int preflight_main(const char *prog, const char *path);
+
 /* The line of path on which key is set (case-insensitive), 0 when it is
  * not set there or the file cannot be read. */
 unsigned preflight_key_line(const char *path, const char *key);
