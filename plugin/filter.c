@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
-
 #define FILTER_NAME_MAX 64 /* longest entry accepted (type names are < 32) */
 
 static void set_bit(struct filter *f, int t)
@@ -183,7 +181,7 @@ bool filter_pass(const struct filter *f, int type)
 	return f->mode == FILTER_SEND ? has_bit(f, type) : !has_bit(f, type);
 }
 
-size_t filter_count(const struct filter *f, auparse_state_t *au, struct stats *st)
+size_t filter_count(const struct filter *f, auparse_state_t *au, filter_skip_fn skipped, void *arg)
 {
 	size_t n = 0;
 
@@ -193,7 +191,8 @@ size_t filter_count(const struct filter *f, auparse_state_t *au, struct stats *s
 		int t = auparse_get_type(au);
 
 		if (t != AUDIT_EOE && !filter_pass(f, t)) {
-			stats_skipped(st, t);
+			if (skipped)
+				skipped(arg, t);
 			n++;
 		}
 	} while (auparse_next_record(au) > 0);

@@ -39,8 +39,6 @@ struct filter {
 	uint64_t bits[FILTER_MAX_TYPE / 64];
 };
 
-struct stats;
-
 /* Parse a list of n bytes at v into f with the given mode (f is cleared
  * first). 0, or -1 with a sentence in err naming the first bad entry and
  * what is allowed. */
@@ -50,10 +48,14 @@ int filter_parse(struct filter *f, enum filter_mode mode, const char *v, size_t 
 /* true when a record of this type is to be sent. f NULL = every record. */
 bool filter_pass(const struct filter *f, int type);
 
-/* Count, in st, every record of the event part auparse is on that f does
- * not pass (EOE records are never counted: they never become items).
- * Returns that number. Moves auparse's record cursor. */
-size_t filter_count(const struct filter *f, auparse_state_t *au, struct stats *st);
+/* Told the type of a record the filter does not pass. */
+typedef void (*filter_skip_fn)(void *arg, int type);
+
+/* Every record of the event part auparse is on that f does not pass (EOE
+ * records are never counted: they never become items), each told to
+ * skipped (NULL: none) with arg. Returns their number. Moves auparse's
+ * record cursor. */
+size_t filter_count(const struct filter *f, auparse_state_t *au, filter_skip_fn skipped, void *arg);
 
 /* The listed types as a comma-separated list of names (UNKNOWN[n] for
  * numbers libaudit does not name), appended to out NUL-terminated; "" for

@@ -16,7 +16,7 @@
 #include "log.h"
 #include "segfile.h"
 
-#define HDR       12u /* magic, len, crc */
+#define HDR       SEGFILE_HEADER
 #define REC_FIXED 9u  /* 'R' + u64 seq */
 #define DONE_LEN  33u /* 'D' + u64 + i64 + u32 + u64 + u32 */
 #define ENTRY_MAX (64u * 1024 * 1024)
@@ -146,20 +146,7 @@ static void set_err(struct intake *ik, const char *what, const char *name, int e
 static int add_entry(struct buf *b, const unsigned char *head, size_t hlen, const void *tail,
                      size_t tlen)
 {
-	unsigned char h[HDR];
-	uint32_t crc;
-
-	le_put32(h, INTAKE_MAGIC);
-	le_put32(h + 4, (uint32_t)(hlen + tlen));
-	crc = spool_crc32c(0, h + 4, 4);
-	crc = spool_crc32c(crc, head, hlen);
-	crc = spool_crc32c(crc, tail, tlen);
-	le_put32(h + 8, crc);
-	if (buf_reserve(b, HDR + hlen + tlen) != 0)
-		return -1;
-	buf_append(b, h, HDR);
-	buf_append(b, head, hlen);
-	return buf_append(b, tail, tlen);
+	return segfile_append(b, INTAKE_MAGIC, head, hlen, tail, tlen);
 }
 
 static void add_done(struct intake *ik, const struct pend *pe)
@@ -624,9 +611,9 @@ static int scan_file(struct intake *ik, struct scan *s, uint64_t no, struct inta
 		const unsigned char *h = (const unsigned char *)b + off;
 		uint32_t plen;
 
-		if (len - off < HDR || le_get32(h) != INTAKE_MAGIC ||
-		    (plen = le_get32(h + 4)) == 0 || plen > ENTRY_MAX || len - off - HDR < plen ||
-		    spool_crc32c(spool_crc32c(0, h + 4, 4), h + HDR, plen) != le_get32(h + 8)) {
+		if (len - off < HDR ||
+		    (plen = segfile_entry_len(h, INTAKE_MAGIC, 1, ENTRY_MAX)) == 0 ||
+		    len - off - HDR < plen || !segfile_entry_ok(h, h + HDR, plen)) {
 			note_damage(ik, rec, name, off, len - off);
 			break;
 		}

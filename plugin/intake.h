@@ -28,8 +28,8 @@
  *
  *   u32 magic 0x5a524931 ("ZRI1") | u32 len | u32 crc | len payload bytes
  *
- * little-endian, crc = CRC32C over len (4 bytes) and the payload, as in the
- * spool. Payloads:
+ * little-endian, crc = CRC32C over len (4 bytes) and the payload, framed
+ * as the spool's are (segfile.h). Payloads:
  *
  *   'R' | u64 seq | the record's text as fed to libauparse, '\n' included
  *   'D' | u64 upto | i64 sec | u32 milli | u64 serial | u32 node
@@ -60,7 +60,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "spool.h"
+#include "segfile.h"
 
 #define INTAKE_MAGIC          0x5a524931u
 #define INTAKE_SUFFIX         ".in"

@@ -1,11 +1,15 @@
-/* main.c - audispd-zos-remote: arguments, signals and life cycle (start, reload, drain, exit).
+/* main.c - audispd-zos-remote: arguments, signals and life cycle (start,
+ * reload, drain, exit). The map of the modules and threads: plugin/README.
  *
- * Two threads. This one, the reader, reads stdin in 64 KiB chunks, frames
- * it into auparse (input.c), maps every event to items (mapper.c), encodes
- * each item once into a queued event (queue.c) and pushes it. The sender
- * thread (sender.c) owns the LDAP session and delivers. The reader never
- * waits for the network: auditd stalls all its plugins when one stops
- * reading, so a full queue drops (and counts) instead of blocking.
+ * This is the reader thread (the main one). Its loop reads stdin in 64 KiB
+ * chunks and hands them to the reader (reader.c), which takes every event
+ * to the spool through the queue; the sender thread (sender.c) delivers,
+ * and each TLS handshake has a watchdog thread (session.c). The reader
+ * never waits for the network: auditd stalls all its plugins when one
+ * stops reading. Events go to the spool, a window of them stays in memory;
+ * only a full spool costs events (spool_full_action keep_oldest or
+ * keep_newest: dropped and counted) or stops reading (suspend: stdin is
+ * not polled until there is room, and auditd's queue takes the pressure).
  *
  * Signals are blocked except inside ppoll(), so handlers only ever run at
  * one known point of the loop and merely set flags. */
@@ -41,6 +45,7 @@
 #include "queue.h"
 #include "reader.h"
 #include "sender.h"
+#include "setaside.h"
 #include "spool.h"
 
 #define PROG        "audispd-zos-remote"
@@ -507,7 +512,7 @@ static int start(struct plugin *p)
 		log_msg("ZRA0012E", "cannot start: out of memory");
 		return -1;
 	}
-	sender_set_stats(p->snd, operate_stats(p->op));
+	operate_watch(p->op, p->snd);
 	reader_set_stats(p->rd, operate_stats(p->op));
 	log_msg("ZRA0001I",
 	        "%s %s started: config %s, server %s, port %u, user %s, format %s, q_depth %u, "

@@ -88,6 +88,24 @@ struct stats *operate_stats(struct operate *op)
 	return op ? op->st : NULL;
 }
 
+static void count_outcome(void *arg, int major, const char *resource)
+{
+	stats_outcome(arg, major, resource);
+}
+
+static void count_server(void *arg, const char *peer)
+{
+	stats_server(arg, peer);
+}
+
+void operate_watch(struct operate *op, struct sender *snd)
+{
+	const struct sender_counters c = {
+	        .outcome = count_outcome, .server = count_server, .arg = operate_stats(op)};
+
+	sender_set_counters(snd, &c);
+}
+
 static void collect(struct operate *op, const struct input *in, struct queue *q, struct sender *snd,
                     struct stats_snap *out)
 {

@@ -34,6 +34,9 @@ void operate_free(struct operate *op);
 
 /* The counters the sender and the filter add to. */
 struct stats *operate_stats(struct operate *op);
+/* Have snd count its outcomes and servers into operate_stats(op) (before
+ * sender_start; op outlives snd's thread). */
+void operate_watch(struct operate *op, struct sender *snd);
 
 /* After a successful reload: restart the schedule when report_interval
  * changed, log the record filter when it changed. */

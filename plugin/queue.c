@@ -8,9 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ictx.h"
 #include "queue.h"
-#include "spool.h"
 
 struct queue {
 	pthread_mutex_t lock;
@@ -25,85 +23,6 @@ struct queue {
 	uint64_t disk_next;    /* next seq to read back */
 	uint64_t offered_next; /* seq after the newest spooled event */
 };
-
-/* Per-item layout collected while encoding, before the one allocation. */
-struct qevent_draft {
-	uint32_t der_off, der_len, res_off;
-};
-
-static int draft_item(const struct item_list *l, const struct item *it, uint32_t tag,
-                      struct buf *scratch, struct qevent_draft *d)
-{
-	size_t before = scratch->len;
-
-	if (ictx_encode_item(l, it, tag, scratch) != 0)
-		return -1;
-	d->der_off = (uint32_t)before;
-	d->der_len = (uint32_t)(scratch->len - before);
-	return 0;
-}
-
-struct qevent *qevent_new(const struct item_list *l, uint32_t *tag, struct buf *scratch)
-{
-	size_t n = l->nitems;
-	struct qevent_draft small[32], *d = small;
-	struct qevent *e = NULL;
-	uint32_t t = *tag;
-
-	if (n == 0 || n > UINT32_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
-	/* Most events have a handful of records: keep the hot path to the
-	 * event's own allocation. */
-	if (n > sizeof(small) / sizeof(small[0]) && !(d = calloc(n, sizeof(*d))))
-		return NULL;
-	buf_reset(scratch);
-	/* DER first, then the resource names, all in the scratch buffer, so
-	 * the event is built with a single malloc and one copy. */
-	for (size_t i = 0; i < n; i++) {
-		t = ictx_next_tag(t);
-		if (draft_item(l, &l->items[i], t, scratch, &d[i]) != 0)
-			goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct item *it = &l->items[i];
-
-		d[i].res_off = (uint32_t)scratch->len;
-		if (buf_append(scratch, item_text(l, it->resource), it->resource.len + 1) != 0)
-			goto out;
-	}
-	e = malloc(sizeof(*e) + n * sizeof(e->items[0]) + scratch->len);
-	if (!e)
-		goto out;
-	e->next = NULL;
-	e->seq = 0;
-	e->nitems = (uint32_t)n;
-	e->unsettled = (uint32_t)n;
-	e->data_len = (uint32_t)scratch->len;
-	e->bytes = 0;
-	t = *tag;
-	for (size_t i = 0; i < n; i++) {
-		t = ictx_next_tag(t);
-		e->items[i] = (struct qitem){.tag = t,
-		                             .der_off = d[i].der_off,
-		                             .der_len = d[i].der_len,
-		                             .res_off = d[i].res_off,
-		                             .serial = l->items[i].serial};
-		e->bytes += d[i].der_len;
-	}
-	memcpy((unsigned char *)&e->items[n], scratch->data, scratch->len);
-	*tag = t;
-out:
-	if (d != small)
-		free(d);
-	return e;
-}
-
-void qevent_free(struct qevent *e)
-{
-	free(e);
-}
 
 struct queue *queue_new(size_t limit)
 {
@@ -238,11 +157,11 @@ void queue_set_full_action(struct queue *q, enum queue_full_action full)
 	pthread_mutex_unlock(&q->lock);
 }
 
-void queue_set_spool_limits(struct queue *q, uint64_t max_bytes, int sync)
+void queue_set_spool_limits(struct queue *q, uint64_t max_bytes, enum spool_sync sync)
 {
 	pthread_mutex_lock(&q->lock);
 	if (q->sp)
-		spool_set_limits(q->sp, max_bytes, (enum spool_sync)sync);
+		spool_set_limits(q->sp, max_bytes, sync);
 	pthread_mutex_unlock(&q->lock);
 }
 

@@ -1,12 +1,12 @@
 /* queue.h - the hand-over between the reader and the sender: encoded events
- * that were read from auditd and not yet settled.
+ * (event.h) that were read from auditd and not yet settled.
  *
- * Threads. The plugin runs two threads. The reader (main thread) reads
- * stdin, maps every audit event to items, encodes each item once
- * (qevent_new) and pushes the event here. The sender thread takes events
- * out, sends them and frees them when every item is settled. This queue
- * (one mutex, one condition variable, one eventfd) is the only structure
- * the two threads share.
+ * Threads. The reader thread (reader.c) maps every audit event to items,
+ * encodes them once (qevent_new) and appends the event here. The sender
+ * thread takes events out, sends them and settles them when every item is
+ * settled. The queue (one mutex, one condition variable, one eventfd) and
+ * the spool behind it are the event data the two threads share; the other
+ * shared state (sender control, stats, log) is listed in plugin/README.
  *
  * Bound. The queue holds at most `limit` events counted from push until
  * the sender releases them (queue_release), so events the sender holds in
@@ -27,9 +27,10 @@
  * counted. queue_settle tells the spool an event is done; the spool
  * removes what is settled.
  *
- * Owner: created by main; queue_push/queue_close/queue_set_limit from the
- * reader; queue_pop/queue_release/queue_wake_fd from the sender;
- * queue_stats from anyone. All functions are thread-safe. */
+ * Owner: created by main; queue_append/queue_push/queue_sync/queue_close/
+ * queue_set_limit from the reader thread; queue_pop/queue_release/
+ * queue_settle/queue_abandon/queue_wake_fd from the sender; queue_stats from
+ * anyone. All functions are thread-safe. */
 #ifndef ZR_QUEUE_H
 #define ZR_QUEUE_H
 
@@ -37,55 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "item.h"
-
-/* One encoded item of a queued event. */
-struct qitem {
-	uint32_t tag;     /* ItemTag sent with it */
-	uint32_t der_off; /* its DER Item in the event's data */
-	uint32_t der_len;
-	uint32_t res_off;  /* its Resource (NUL-terminated) in the data, for messages */
-	uint32_t serial;   /* Linux event serial, for messages */
-	uint16_t attempts; /* sends that ended without a verdict; sender-owned */
-	uint8_t settled;   /* 1 once the sender is done with it; sender-owned */
-};
-
-/* One audit event: a single allocation holding the header, the items and
- * their bytes. next and unsettled belong to whoever holds the event (the
- * queue, then the sender). */
-struct qevent {
-	struct qevent *next;
-	uint64_t seq; /* spool sequence number; 0 = not spooled */
-	uint32_t nitems;
-	uint32_t unsettled; /* items not yet settled (sender) */
-	uint32_t data_len;  /* bytes after items[] */
-	size_t bytes;       /* sum of der_len */
-	struct qitem items[];
-	/* followed by the data bytes: see qevent_data() */
-};
-
-static inline const unsigned char *qevent_data(const struct qevent *e)
-{
-	return (const unsigned char *)&e->items[e->nitems];
-}
-
-static inline const unsigned char *qitem_der(const struct qevent *e, const struct qitem *it)
-{
-	return qevent_data(e) + it->der_off;
-}
-
-static inline const char *qitem_resource(const struct qevent *e, const struct qitem *it)
-{
-	return (const char *)qevent_data(e) + it->res_off;
-}
-
-/* Encode every item of l (ItemTags from *tag onwards via ictx_next_tag;
- * *tag is left at the last tag used) into one new event. scratch is a
- * buffer the caller reuses so the hot path does not grow a new one.
- * NULL when l is empty or on ENOMEM/encoder failure (errno set). */
-struct qevent *qevent_new(const struct item_list *l, uint32_t *tag, struct buf *scratch);
-void qevent_free(struct qevent *e);
+#include "event.h"
+#include "spool.h"
 
 struct queue_stats {
 	uint64_t pushed;  /* events accepted */
@@ -111,8 +65,6 @@ struct queue_stats {
 	bool full;             /* the last append found the spool full */
 	uint64_t backlog;      /* events on disk only, not yet read back */
 };
-
-struct spool;
 
 /* What to do when the spool is full (config key spool_full_action). */
 enum queue_full_action {
@@ -146,10 +98,9 @@ void queue_attach_spool(struct queue *q, struct spool *sp, enum queue_full_actio
 void queue_set_full_action(struct queue *q, enum queue_full_action full);
 
 /* Under the queue's lock (the spool is not thread-safe): change the spool's
- * size cap and sync policy (an int enum spool_sync), and read its figures
- * and last error text (err may be NULL). */
-void queue_set_spool_limits(struct queue *q, uint64_t max_bytes, int sync);
-struct spool_stats;
+ * size cap and sync policy, and read its figures and last error text (err
+ * may be NULL). */
+void queue_set_spool_limits(struct queue *q, uint64_t max_bytes, enum spool_sync sync);
 void queue_spool_stats(struct queue *q, struct spool_stats *st, char *err, size_t errlen);
 
 /* Spool e, then keep it in memory when there is room. Never blocks on the

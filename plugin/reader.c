@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "log.h"
 #include "reader.h"
+#include "stats.h"
 
 struct reader {
 	char dir[CONFIG_PATH_MAX];
@@ -264,6 +265,16 @@ static bool intake_step(struct reader *r, bool idle)
 	return false;
 }
 
+/* A record the filter does not pass, counted by type in the statistics. */
+static void count_skipped(void *arg, int type)
+{
+	const struct reader *r = arg;
+	char tmp[32];
+
+	if (r->stats)
+		stats_skipped(r->stats, filter_type_name(type, tmp, sizeof(tmp)));
+}
+
 /* libauparse 3.0.9 may deliver one Linux event in several callbacks, even
  * with other events in between; the assembler holds the last few mapped
  * events so the parts become one queued event with one qualifier and log
@@ -275,7 +286,7 @@ static void on_event(auparse_state_t *au, void *arg)
 	int n;
 
 	if (r->filter)
-		filter_count(r->filter, au, r->stats); /* the mapper skips them */
+		filter_count(r->filter, au, count_skipped, r); /* the mapper skips them */
 	note_emitted(r, au);
 	n = assemble_event(&r->asm_, au, r->mo);
 	if (n < 0) {

@@ -16,8 +16,9 @@
  * and calls in per loop turn: reader_set_now, reader_feed for each chunk,
  * reader_turn, and about once a second reader_tick.
  *
- * Owner: the reader thread (main). Not thread-safe; the queue it pushes
- * to is the only thing it shares with the sender thread. */
+ * Owner: the reader thread (main). Not thread-safe. It shares events with
+ * the sender thread only through the queue (and counts into stats.h and
+ * logs through log.h, both locked: plugin/README). */
 #ifndef ZR_READER_H
 #define ZR_READER_H
 

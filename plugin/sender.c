@@ -16,8 +16,7 @@
 #include "log.h"
 #include "sender.h"
 #include "session.h"
-#include "spool.h"
-#include "stats.h"
+#include "setaside.h"
 
 #define CONNECT_BACKOFF_MIN 1.0
 #define CONNECT_BACKOFF_MAX 60.0
@@ -73,9 +72,9 @@ struct sender {
 	bool started;
 	struct config cfg;
 	struct queue *q;
-	struct set_aside *sa;        /* NULL: refused items are only logged and counted */
-	struct stats *stats;         /* operator counters (stats.h); NULL: none */
-	struct session_tls_ctx *tls; /* the TLS context sess and probe share */
+	struct set_aside *sa;            /* NULL: refused items are only logged and counted */
+	struct sender_counters counters; /* operator counters (stats.h); NULLs: none */
+	struct session_tls_ctx *tls;     /* the TLS context sess and probe share */
 	struct session *sess;
 	/* Failover (sender.h): cur is the server in use or being tried, last
 	 * the one last bound to, tried the server errors since the last
@@ -418,7 +417,8 @@ static enum verdict judge(struct sender *s, const struct qevent *ev, const struc
 
 	if (!o)
 		return it->attempts + 1u < s->cfg.retry_limit ? V_RETRY : V_DROPPED;
-	stats_outcome(s->stats, o->major, qitem_resource(ev, it));
+	if (s->counters.outcome)
+		s->counters.outcome(s->counters.arg, o->major, qitem_resource(ev, it));
 	switch (o->major) {
 	case ICTX_SUCCESS:
 		count_settled(s, SETTLED_SUCCESS);
@@ -674,7 +674,8 @@ static void connected(struct sender *s, double now)
 	s->last = s->cur;
 	s->busy_run = 0;
 	s->failback_at = now + s->cfg.failback_interval;
-	stats_server(s->stats, session_peer(s->sess));
+	if (s->counters.server)
+		s->counters.server(s->counters.arg, session_peer(s->sess));
 	s->connect_wait = 0;
 	s->send_at = 0;
 	set_state(s, true, false);
@@ -1370,9 +1371,9 @@ void sender_stop(struct sender *s, unsigned seconds)
 	set_state(s, false, false);
 }
 
-void sender_set_stats(struct sender *s, struct stats *st)
+void sender_set_counters(struct sender *s, const struct sender_counters *c)
 {
-	s->stats = st;
+	s->counters = *c;
 }
 
 void sender_set_aside(struct sender *s, struct set_aside *sa)

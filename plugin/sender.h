@@ -6,9 +6,10 @@
  * exclusively (libldap handles are not shared between threads). libldap's
  * connect, bind and TLS handshakes block; running them here means the
  * reader never waits for the network, because auditd stalls every plugin
- * when one stops reading. The queue is the only data the threads share;
- * the few control fields below (reload, stop, statistics) sit behind the
- * sender's own mutex.
+ * when one stops reading. The threads share the queue (events) and the
+ * few control fields below (reload, stop, statistics), which sit behind
+ * the sender's own mutex; outcomes and the server in use go to the
+ * operator's counters (sender_set_counters). plugin/README has the map.
  *
  * Batching. Items go out in requests of at most batch_items items and
  * about batch_bytes bytes; a request leaves when full, when linger_ms has
@@ -122,11 +123,17 @@ struct sender *sender_new(const struct config *c, struct queue *q);
  * sender_free). Before sender_start. */
 struct set_aside;
 void sender_set_aside(struct sender *s, struct set_aside *sa);
-/* Count every per-item outcome (by MajorCode and resource) and the server
- * connected to in st (stats.h; kept by the caller until sender_free).
- * Before sender_start. */
-struct stats;
-void sender_set_stats(struct sender *s, struct stats *st);
+/* Told, in the sender thread, every per-item outcome (MajorCode and
+ * resource) and every server connected to ("host:port"): the operator's
+ * counters (stats.h; operate_watch wires them). Either may be NULL. */
+struct sender_counters {
+	void (*outcome)(void *arg, int major, const char *resource);
+	void (*server)(void *arg, const char *peer);
+	void *arg; /* kept by the caller until sender_free */
+};
+
+/* Before sender_start. */
+void sender_set_counters(struct sender *s, const struct sender_counters *c);
 
 /* Start the thread (all signals blocked in it). 0 or an errno value. */
 int sender_start(struct sender *s);

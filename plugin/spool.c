@@ -15,14 +15,12 @@
 #include "segfile.h"
 #include "spool.h"
 
-#define SEG_SUFFIX     ".seg"
-#define HEAD_NAME      "head"
-#define HEAD_TMP       "head.tmp"
-#define SEG_MIN        ((uint64_t)1024 * 1024)
-#define SEG_MAX        ((uint64_t)64 * 1024 * 1024)
-#define SEG_PER_SPOOL  256 /* default segment size: max_bytes / this, within MIN..MAX */
-#define ITEM_WIRE      20u /* bytes per item in the payload */
-#define PAYLOAD_HEADER 16u /* seq, nitems, data_len */
+#define SEG_SUFFIX    ".seg"
+#define HEAD_NAME     "head"
+#define HEAD_TMP      "head.tmp"
+#define SEG_MIN       ((uint64_t)1024 * 1024)
+#define SEG_MAX       ((uint64_t)64 * 1024 * 1024)
+#define SEG_PER_SPOOL 256 /* default segment size: max_bytes / this, within MIN..MAX */
 
 struct seg {
 	uint64_t no;
@@ -59,77 +57,6 @@ struct spool {
 	struct spool_stats st;
 	char errtext[256];
 };
-
-/* ---- CRC32C (Castagnoli), table driven ---- */
-
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32c_table(uint32_t crc, const unsigned char *b, size_t n)
-{
-	if (!crc_table[1])
-		crc_init(); /* idempotent: a race writes the same values */
-	for (size_t i = 0; i < n; i++)
-		crc = crc_table[(crc ^ b[i]) & 0xff] ^ (crc >> 8);
-	return crc;
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-/* SSE4.2's crc32 instruction computes this same CRC (Castagnoli) eight
- * bytes at a time: the checksum was 5% of the plugin's instructions per
- * record with the table. Chosen at run time, so one binary runs anywhere. */
-__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const unsigned char *b,
-                                                               size_t n)
-{
-	uint64_t c = crc;
-
-	for (; n >= 8; n -= 8, b += 8) {
-		uint64_t v;
-
-		memcpy(&v, b, 8);
-		c = __builtin_ia32_crc32di(c, v);
-	}
-	crc = (uint32_t)c;
-	for (; n > 0; n--)
-		crc = __builtin_ia32_crc32qi(crc, *b++);
-	return crc;
-}
-
-static bool have_sse42(void)
-{
-	static int known = -1; /* a race stores the same answer */
-
-	if (known < 0)
-		known = __builtin_cpu_supports("sse4.2") ? 1 : 0;
-	return known == 1;
-}
-#endif
-
-uint32_t spool_crc32c_portable(uint32_t crc, const void *p, size_t n)
-{
-	return ~crc32c_table(~crc, p, n);
-}
-
-uint32_t spool_crc32c(uint32_t crc, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-#if defined(__x86_64__) && defined(__GNUC__)
-	if (have_sse42())
-		return ~crc32c_sse42(~crc, b, n);
-#endif
-	return ~crc32c_table(~crc, b, n);
-}
 
 static double now_mono(void)
 {
@@ -340,89 +267,19 @@ static int seg_new(struct spool *sp)
 
 /* ---- entries ---- */
 
-static size_t payload_size(const struct qevent *e)
-{
-	return PAYLOAD_HEADER + (size_t)e->nitems * ITEM_WIRE + e->data_len;
-}
-
+/* e as one entry, alone in b. */
 static int encode_entry(struct buf *b, const struct qevent *e)
 {
-	size_t plen = payload_size(e);
+	size_t plen = qevent_wire_size(e);
 	unsigned char *p;
 
 	buf_reset(b);
-	if (buf_reserve(b, SPOOL_ENTRY_HEADER + plen) != 0)
+	p = segfile_frame(b, plen);
+	if (!p)
 		return -1;
-	p = b->data;
-	le_put32(p, SPOOL_MAGIC);
-	le_put32(p + 4, (uint32_t)plen);
-	p += SPOOL_ENTRY_HEADER;
-	le_put64(p, e->seq);
-	le_put32(p + 8, e->nitems);
-	le_put32(p + 12, e->data_len);
-	p += PAYLOAD_HEADER;
-	for (uint32_t i = 0; i < e->nitems; i++, p += ITEM_WIRE) {
-		const struct qitem *it = &e->items[i];
-
-		le_put32(p, it->tag);
-		le_put32(p + 4, it->der_off);
-		le_put32(p + 8, it->der_len);
-		le_put32(p + 12, it->res_off);
-		le_put32(p + 16, it->serial);
-	}
-	memcpy(p, qevent_data(e), e->data_len);
-	/* crc over the length field, then the payload (CRC32C chains) */
-	le_put32(b->data + 8,
-	         spool_crc32c(spool_crc32c(0, b->data + 4, 4), b->data + SPOOL_ENTRY_HEADER, plen));
-	b->len = SPOOL_ENTRY_HEADER + plen;
+	qevent_serialise(e, p);
+	segfile_seal(p, SPOOL_MAGIC, plen);
 	return 0;
-}
-
-/* CRC of an entry as stored in its header: over the length field and the payload. */
-static uint32_t entry_crc(const unsigned char *lenfield, size_t plen)
-{
-	return spool_crc32c(0, lenfield, 4 + plen);
-}
-
-/* A payload back into an event (checked: offsets inside the data). NULL
- * when it does not hold together. */
-static struct qevent *decode_payload(const unsigned char *p, size_t plen)
-{
-	uint32_t n, dlen;
-	struct qevent *e;
-
-	if (plen < PAYLOAD_HEADER)
-		return NULL;
-	n = le_get32(p + 8);
-	dlen = le_get32(p + 12);
-	if (n == 0 || (uint64_t)n * ITEM_WIRE + dlen + PAYLOAD_HEADER != plen)
-		return NULL;
-	e = malloc(sizeof(*e) + (size_t)n * sizeof(e->items[0]) + dlen);
-	if (!e)
-		return NULL;
-	*e = (struct qevent){.seq = le_get64(p), .nitems = n, .unsettled = n, .data_len = dlen};
-	for (uint32_t i = 0; i < n; i++) {
-		const unsigned char *w = p + PAYLOAD_HEADER + (size_t)i * ITEM_WIRE;
-		struct qitem *it = &e->items[i];
-
-		*it = (struct qitem){.tag = le_get32(w),
-		                     .der_off = le_get32(w + 4),
-		                     .der_len = le_get32(w + 8),
-		                     .res_off = le_get32(w + 12),
-		                     .serial = le_get32(w + 16)};
-		if ((uint64_t)it->der_off + it->der_len > dlen || it->res_off >= dlen) {
-			free(e);
-			return NULL;
-		}
-		e->bytes += it->der_len;
-	}
-	memcpy((unsigned char *)&e->items[n], p + PAYLOAD_HEADER + (size_t)n * ITEM_WIRE, dlen);
-	/* Resources are printed as C strings: make sure the last one ends. */
-	if (dlen && ((unsigned char *)&e->items[n])[dlen - 1] != '\0') {
-		free(e);
-		return NULL;
-	}
-	return e;
 }
 
 enum rd { RD_OK, RD_END, RD_BAD };
@@ -442,16 +299,15 @@ static enum rd read_entry(struct spool *sp, struct seg *s, uint64_t off, size_t 
 	n = pread(fd, h, sizeof(h), (off_t)off);
 	if (n != (ssize_t)sizeof(h))
 		return RD_BAD;
-	len = le_get32(h + 4);
-	if (le_get32(h) != SPOOL_MAGIC || len > SPOOL_ENTRY_MAX || len < PAYLOAD_HEADER ||
-	    s->bytes - off - SPOOL_ENTRY_HEADER < len)
+	len = segfile_entry_len(h, SPOOL_MAGIC, QEVENT_WIRE_HEADER, SPOOL_ENTRY_MAX);
+	if (len == 0 || s->bytes - off - SPOOL_ENTRY_HEADER < len)
 		return RD_BAD;
 	buf_reset(&sp->rbuf);
 	if (buf_reserve(&sp->rbuf, 4 + (size_t)len) != 0)
 		return RD_BAD;
 	memcpy(sp->rbuf.data, h + 4, 4);
 	n = pread(fd, sp->rbuf.data + 4, len, (off_t)(off + SPOOL_ENTRY_HEADER));
-	if (n != (ssize_t)len || entry_crc(sp->rbuf.data, len) != le_get32(h + 8))
+	if (n != (ssize_t)len || !segfile_entry_ok(h, sp->rbuf.data + 4, len))
 		return RD_BAD;
 	*plen = len;
 	return RD_OK;
@@ -573,7 +429,8 @@ static int recover_segment(struct spool *sp, uint64_t no, struct spool_recovery 
 		}
 		/* the newest tag, settled or not: new tags start above it */
 		if (n > 0)
-			rec->last_tag = le_get32(p + PAYLOAD_HEADER + (size_t)(n - 1) * ITEM_WIRE);
+			rec->last_tag = le_get32(p + QEVENT_WIRE_HEADER +
+			                         (size_t)(n - 1) * QEVENT_WIRE_ITEM);
 		off += SPOOL_ENTRY_HEADER + plen;
 	}
 	if (r == RD_BAD) {
@@ -900,7 +757,7 @@ int spool_read(struct spool *sp, uint64_t *seq, struct qevent **out)
 				return 0;
 			continue;
 		}
-		struct qevent *e = r == RD_OK ? decode_payload(rpayload(sp), plen) : NULL;
+		struct qevent *e = r == RD_OK ? qevent_deserialise(rpayload(sp), plen) : NULL;
 
 		if (!e) {
 			/* Damaged since it was written: skip the rest of this segment. */
@@ -986,134 +843,4 @@ void spool_stats(const struct spool *sp, struct spool_stats *st)
 	st->head = sp->head;
 	st->next_seq = sp->next_seq;
 	st->segments = sp->nseg;
-}
-
-/* ---- set-aside file ---- */
-
-struct set_aside {
-	char *path;
-	int fd;
-	struct buf line;
-};
-
-struct set_aside *set_aside_open(const char *path, char *err, size_t errlen)
-{
-	struct set_aside *sa = calloc(1, sizeof(*sa));
-	struct stat st;
-
-	if (!sa || !(sa->path = strdup(path))) {
-		free(sa);
-		snprintf(err, errlen, "set-aside file %s: out of memory", path);
-		return NULL;
-	}
-	buf_init(&sa->line);
-	sa->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (sa->fd < 0 || fstat(sa->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid()) {
-		snprintf(err, errlen,
-		         "set-aside file %s: %s; it must be a regular file (not a symbolic "
-		         "link) owned by this process's user",
-		         path, sa->fd < 0 ? strerror(errno) : "wrong type or owner");
-		set_aside_close(sa);
-		return NULL;
-	}
-	if ((st.st_mode & 077) != 0)
-		(void)fchmod(sa->fd, 0600);
-	return sa;
-}
-
-void set_aside_close(struct set_aside *sa)
-{
-	if (!sa)
-		return;
-	if (sa->fd >= 0)
-		close(sa->fd);
-	buf_free(&sa->line);
-	free(sa->path);
-	free(sa);
-}
-
-const char *set_aside_path(const struct set_aside *sa)
-{
-	return sa->path;
-}
-
-/* A JSON string of s: resources and reasons are printable ASCII by
- * construction, but escape anyway. */
-static int json_str(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (buf_append(b, "\"", 1) != 0)
-		return -1;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-
-		if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) {
-			if (buf_append(b, esc, sizeof(esc)) != 0)
-				return -1;
-		} else if (buf_append(b, s, 1) != 0) {
-			return -1;
-		}
-	}
-	return buf_append(b, "\"", 1);
-}
-
-static int appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int appendf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	return n < 0 ? -1
-	             : buf_append(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-int set_aside_write(struct set_aside *sa, const struct qevent *e, const struct qitem *it,
-                    const char *reason, int major, int minor1, int minor2, int minor3,
-                    const char *detail)
-{
-	static const char hex[] = "0123456789abcdef";
-	struct buf *b = &sa->line;
-	const unsigned char *der = qitem_der(e, it);
-	char when[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	int rc = 0;
-
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	buf_reset(b);
-	rc |= appendf(b, "{\"time\":\"%s\",\"reason\":", when);
-	rc |= json_str(b, reason);
-	rc |= appendf(b,
-	              ",\"major\":%d,\"minor1\":%d,\"minor2\":%d,\"minor3\":%d,\"detail\":", major,
-	              minor1, minor2, minor3);
-	rc |= json_str(b, detail ? detail : "");
-	rc |= appendf(b, ",\"serial\":%u,\"tag\":%u,\"attempts\":%u,\"resource\":", it->serial,
-	              it->tag, (unsigned)it->attempts);
-	rc |= json_str(b, qitem_resource(e, it));
-	rc |= appendf(b, ",\"der\":\"");
-	if (rc == 0 && buf_reserve(b, (size_t)it->der_len * 2 + 4) == 0) {
-		for (uint32_t i = 0; i < it->der_len; i++) {
-			b->data[b->len++] = (unsigned char)hex[der[i] >> 4];
-			b->data[b->len++] = (unsigned char)hex[der[i] & 15];
-		}
-		rc |= buf_append(b, "\"}\n", 3);
-	} else {
-		rc = -1;
-	}
-	if (rc != 0) {
-		errno = ENOMEM;
-		return -1;
-	}
-	/* O_APPEND and one write: a line is never interleaved or split by us. */
-	if (write(sa->fd, b->data, b->len) != (ssize_t)b->len)
-		return -1;
-	return fdatasync(sa->fd);
 }

@@ -12,14 +12,11 @@
  *
  *   u32 magic 0x5a525331 ("ZRS1") | u32 len | u32 crc | len payload bytes
  *
- * all little-endian; crc is CRC32C (Castagnoli) over len (4 bytes) and the
- * payload, so a damaged length is caught too. The payload is one queued
- * event (struct qevent) as the reader encoded it, so recovery needs no
- * re-mapping:
- *
- *   u64 seq | u32 nitems | u32 data_len |
- *   nitems x (u32 tag, u32 der_off, u32 der_len, u32 res_off, u32 serial) |
- *   data_len bytes (each item's DER Item, then each Resource with a NUL)
+ * all little-endian (framed by segfile.h); crc is CRC32C (Castagnoli) over
+ * len (4 bytes) and the payload, so a damaged length is caught too. The
+ * payload is one encoded event as the reader made it (event.h:
+ * qevent_serialise), so recovery needs no re-mapping: each item's DER
+ * Item, then each Resource with a NUL, behind a small header.
  *
  * seq numbers every appended event (1, 2, ...; never reused, gaps only
  * where damage was skipped). head is the first seq not yet settled: every
@@ -47,7 +44,7 @@
  * always go to a new segment, never after old (maybe damaged) data.
  *
  * Not thread-safe: the queue (queue.c) serialises every call under its
- * lock. The set-aside file (below) is separate and the sender's alone. */
+ * lock. */
 #ifndef ZR_SPOOL_H
 #define ZR_SPOOL_H
 
@@ -56,18 +53,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "queue.h"
+#include "event.h"
+#include "segfile.h"
 
 #define SPOOL_MAGIC         0x5a525331u
-#define SPOOL_ENTRY_HEADER  12u
+#define SPOOL_ENTRY_HEADER  SEGFILE_HEADER
 #define SPOOL_ENTRY_MAX     (64u * 1024 * 1024) /* a longer length is damage */
 #define SPOOL_HEAD_INTERVAL 0.5                 /* seconds between head file writes */
 
-enum spool_sync {
-	SPOOL_SYNC_NONE,   /* the kernel writes back when it likes */
-	SPOOL_SYNC_BATCH,  /* fdatasync in spool_sync (per read() from auditd, or a tick) */
-	SPOOL_SYNC_RECORD, /* fdatasync after every event */
-};
+/* enum spool_sync (the sync policy) is segfile.h's: the intake log shares it. */
 
 /* spool_append's answers. */
 enum spool_status {
@@ -155,32 +149,5 @@ const char *spool_dir(const struct spool *sp);
 /* Text of the last write/read error (for messages). */
 const char *spool_error(const struct spool *sp);
 void spool_stats(const struct spool *sp, struct spool_stats *st);
-
-/* CRC32C of n bytes, continuing from crc (start with 0). */
-uint32_t spool_crc32c(uint32_t crc, const void *p, size_t n);
-/* The same CRC without the CPU's crc32 instruction (what spool_crc32c uses
- * where SSE4.2 is missing); exposed so tests can hold the two together. */
-uint32_t spool_crc32c_portable(uint32_t crc, const void *p, size_t n);
-
-/* ---- the set-aside file: items the server will not take ----
- *
- * One JSON object per line, appended and synced per line (rare, and each
- * one is a compliance record):
- *   {"time":"2026-11-22T14:00:00Z","reason":"VAL_ERR","major":16,
- *    "minor1":8,"minor2":32,"minor3":0,"detail":"Resource: incorrect length",
- *    "serial":1234,"tag":77,"attempts":1,"resource":"SYSCALL",
- *    "der":"3081..."}
- * "der" is the complete ICTX Item as sent, in hex: `xxd -r -p | openssl
- * asn1parse -inform DER -i` shows every field, and the bytes can be sent
- * again in a request once the cause is fixed. Mode 0600. */
-struct set_aside;
-
-struct set_aside *set_aside_open(const char *path, char *err, size_t errlen);
-void set_aside_close(struct set_aside *sa);
-/* Write one line for item it of e. 0 or -1 (errno). */
-int set_aside_write(struct set_aside *sa, const struct qevent *e, const struct qitem *it,
-                    const char *reason, int major, int minor1, int minor2, int minor3,
-                    const char *detail);
-const char *set_aside_path(const struct set_aside *sa);
 
 #endif

@@ -8,7 +8,6 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "filter.h"
 #include "ictx.h"
 
 struct stats {
@@ -88,14 +87,12 @@ void stats_server(struct stats *st, const char *peer)
 	pthread_mutex_unlock(&st->lock);
 }
 
-void stats_skipped(struct stats *st, int type)
+void stats_skipped(struct stats *st, const char *type_name)
 {
-	char tmp[32];
-
 	if (!st)
 		return;
 	pthread_mutex_lock(&st->lock);
-	table_add(&st->own.skipped, filter_type_name(type, tmp, sizeof(tmp)), 1);
+	table_add(&st->own.skipped, type_name, 1);
 	st->own.skipped_total++;
 	pthread_mutex_unlock(&st->lock);
 }

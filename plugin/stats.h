@@ -10,12 +10,16 @@
  *   outcomes by MajorCode      sender thread   stats_outcome
  *   NOTREQ / UNDETERMINED      sender thread   stats_outcome (per resource)
  *   current server             sender thread   stats_server
- *   skipped records by type    reader thread   stats_skipped (filter)
+ *   skipped records by type    reader thread   stats_skipped (reader.c, for
+ *                                              what filter_count finds)
  *
  * stats_collect() takes one consistent copy of these plus the other
  * modules' statistics (a snapshot: totals since start); stats_delta() makes
  * the figures of an interval out of two snapshots. Tables are bounded:
  * STATS_NAMES_MAX distinct names each, later names are added to `other`.
+ *
+ * The sender reaches stats_outcome and stats_server through its counters
+ * hook (operate_watch), so it does not depend on this module.
  *
  * Every function accepts a NULL struct stats * and then does nothing, so
  * modules work (and are tested) without one. Thread-safe. */
@@ -71,8 +75,9 @@ void stats_reset(struct stats *st);
 void stats_outcome(struct stats *st, int major, const char *resource);
 /* The sender is connected to peer ("host:port"). */
 void stats_server(struct stats *st, const char *peer);
-/* The reader's filter skipped a record of this type. */
-void stats_skipped(struct stats *st, int type);
+/* The reader's filter skipped a record of this type (its name:
+ * filter_type_name). */
+void stats_skipped(struct stats *st, const char *type_name);
 
 /* A snapshot: st's counters plus copies of the other modules' statistics
  * (each may be NULL: zeros), the monotonic clock and the CPU time used. */

@@ -41,7 +41,7 @@ static void fix_crcs(unsigned char *b, size_t n)
 			break;
 		put32(b + off, INTAKE_MAGIC);
 		put32(b + off + 8,
-		      spool_crc32c(spool_crc32c(0, b + off + 4, 4), b + off + 12, len));
+		      segfile_crc32c(segfile_crc32c(0, b + off + 4, 4), b + off + 12, len));
 		off += 12 + (size_t)len;
 	}
 }

@@ -147,13 +147,21 @@ struct seen {
 	int events;
 };
 
+/* As the reader counts them: by type name in the statistics. */
+static void count_skipped(void *arg, int type)
+{
+	char tmp[32];
+
+	stats_skipped(arg, filter_type_name(type, tmp, sizeof(tmp)));
+}
+
 static void on_event(auparse_state_t *au, auparse_cb_event_t t, void *arg)
 {
 	struct seen *s = arg;
 
 	if (t != AUPARSE_CB_EVENT_READY)
 		return;
-	s->counted += filter_count(s->f, au, s->st);
+	s->counted += filter_count(s->f, au, count_skipped, s->st);
 	if (s->events++ == 0)
 		s->items = map_event(au, &s->o, &s->l);
 	else

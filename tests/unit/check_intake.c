@@ -474,7 +474,7 @@ static void write_raw_record(uint64_t seq, const char *text)
 	e[12] = 'R';
 	le_put64(e + 13, seq);
 	memcpy(e + 21, text, n);
-	le_put32(e + 8, spool_crc32c(spool_crc32c(0, e + 4, 4), e + 12, plen));
+	le_put32(e + 8, segfile_crc32c(segfile_crc32c(0, e + 4, 4), e + 12, plen));
 	snprintf(path, sizeof(path), "%s/0000000000000001%s", dir, INTAKE_SUFFIX);
 	f = fopen(path, "ab");
 	ck_assert_ptr_nonnull(f);

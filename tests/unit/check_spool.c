@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "item.h"
 #include "queue.h"
+#include "setaside.h"
 #include "spool.h"
 #include "test_items.h"
 
@@ -103,10 +104,10 @@ static char *seg_path(const char *name)
 START_TEST(crc32c_known_value)
 {
 	/* The CRC32C check value of "123456789" (RFC 3720 B.4 family). */
-	ck_assert_uint_eq(spool_crc32c(0, "123456789", 9), 0xe3069283u);
+	ck_assert_uint_eq(segfile_crc32c(0, "123456789", 9), 0xe3069283u);
 	/* Chaining equals one pass. */
-	ck_assert_uint_eq(spool_crc32c(spool_crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
-	ck_assert_uint_eq(spool_crc32c_portable(0, "123456789", 9), 0xe3069283u);
+	ck_assert_uint_eq(segfile_crc32c(segfile_crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+	ck_assert_uint_eq(segfile_crc32c_portable(0, "123456789", 9), 0xe3069283u);
 	/* The CPU's crc32 path and the table agree at every length and
 	 * alignment (the 8-byte loop and its byte tail). */
 	unsigned char buf[300];
@@ -114,8 +115,8 @@ START_TEST(crc32c_known_value)
 		buf[i] = (unsigned char)(i * 131u + 7u);
 	for (size_t off = 0; off < 8; off++)
 		for (size_t n = 0; n + off <= sizeof buf; n += 7)
-			ck_assert_uint_eq(spool_crc32c(0x1234u, buf + off, n),
-			                  spool_crc32c_portable(0x1234u, buf + off, n));
+			ck_assert_uint_eq(segfile_crc32c(0x1234u, buf + off, n),
+			                  segfile_crc32c_portable(0x1234u, buf + off, n));
 }
 END_TEST
 
