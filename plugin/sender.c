@@ -50,13 +50,6 @@ struct request {
 	size_t nslices, cap, nitems;
 };
 
-enum verdict {
-	V_SETTLED, /* done: counted */
-	V_DROPPED, /* done: counted, logged and set aside (dropped without a set-aside file) */
-	V_RETRY,   /* send again, counts against retry_limit */
-	V_PAUSE,   /* server-side setup problem: hold delivery, send again later */
-};
-
 struct sender {
 	/* Shared with other threads: under lock. */
 	pthread_mutex_t lock;
@@ -354,7 +347,7 @@ static bool set_aside(struct sender *s, const struct qevent *ev, const struct qi
 	return false;
 }
 
-/* ---- the outcome policy: the one place that decides what a code means ---- */
+/* ---- the outcome policy's effects (judge.h decides) ---- */
 
 static void log_item_dropped(const struct sender *s, const struct qevent *ev,
                              const struct qitem *it, const struct ictx_outcome *o)
@@ -363,7 +356,7 @@ static void log_item_dropped(const struct sender *s, const struct qevent *ev,
 	char key[96];
 
 	snprintf(key, sizeof(key), "%d:%s", o->major, res);
-	log_limited(key, "ZRA0404E",
+	log_limited(key, judge_msg_id(JM_REFUSED),
 	            "%s (%d) for resource %s (event serial %u, ItemTag %u): field %s (%d): %s "
 	            "(%d); %s. This is a plugin limit or a server limit the plugin does not "
 	            "know: report it with this message (class %s)",
@@ -372,132 +365,95 @@ static void log_item_dropped(const struct sender *s, const struct qevent *ev,
 	            fate(s), s->cfg.class_name);
 }
 
-static enum verdict judge_retry(const struct sender *s, const struct qevent *ev,
-                                const struct qitem *it, const struct ictx_outcome *o)
+/* The message judge() chose for item it (answered by o, or not at all). */
+static void log_judgement(const struct sender *s, const struct qevent *ev, const struct qitem *it,
+                          const struct ictx_outcome *o, enum judge_msg m)
 {
+	const char *res = qitem_resource(ev, it);
+	const char *id = judge_msg_id(m);
 	char key[96];
 
-	if (it->attempts + 1u < s->cfg.retry_limit)
-		return V_RETRY;
-	snprintf(key, sizeof(key), "%d:%s", o->major, qitem_resource(ev, it));
-	log_limited(key, "ZRA0405E",
-	            "%s (%d) for resource %s (event serial %u) after %u attempts: SAF rc %d, RACF "
-	            "rc %d, reason %d; %s. Look up R_auditx return codes and the ITDS server log",
-	            ictx_major_name(o->major), o->major, qitem_resource(ev, it), it->serial,
-	            s->cfg.retry_limit, o->minor1, o->minor2, o->minor3, fate(s));
-	return V_DROPPED;
-}
-
-static enum verdict judge_pause(const struct sender *s, const struct ictx_outcome *o)
-{
-	if (o->major == ICTX_UNAUTHORIZED)
-		log_limited("pause:8", "ZRA0406E",
+	switch (m) {
+	case JM_NONE:
+	case JM_N:
+		break;
+	case JM_NOTREQ:
+		snprintf(key, sizeof(key), "3:%s", res);
+		log_limited(key, id,
+		            "NOTREQ (3) for resource %s: the covering profile's AUDIT setting does "
+		            "not ask RACF to log it; not an error, counted",
+		            res);
+		break;
+	case JM_UNDETERMINED:
+		snprintf(key, sizeof(key), "4:%s", res);
+		log_limited(key, id,
+		            "UNDETERMINED (4) for resource %s (event serial %u): no profile in "
+		            "class %s covers it, or the class is not active and RACLISTed; not "
+		            "logged. Define a profile (RDEFINE %s %s or a generic one) to decide",
+		            res, it->serial, s->cfg.class_name, s->cfg.class_name, res);
+		break;
+	case JM_UNKNOWN:
+		log_limited("unknown-major", id,
+		            "unexpected MajorCode %d (%s) for resource %s (event serial %u); %s",
+		            o->major, ictx_major_name(o->major), res, it->serial, fate(s));
+		break;
+	case JM_REFUSED:
+		log_item_dropped(s, ev, it, o);
+		break;
+	case JM_GAVE_UP:
+		snprintf(key, sizeof(key), "%d:%s", o->major, res);
+		log_limited(key, id,
+		            "%s (%d) for resource %s (event serial %u) after %u attempts: SAF rc "
+		            "%d, RACF rc %d, reason %d; %s. Look up R_auditx return codes and the "
+		            "ITDS server log",
+		            ictx_major_name(o->major), o->major, res, it->serial,
+		            s->cfg.retry_limit, o->minor1, o->minor2, o->minor3, fate(s));
+		break;
+	case JM_UNAUTHORIZED:
+		log_limited("pause:8", id,
 		            "UNAUTHORIZED (8): the ITDS server's own user lacks READ access to "
 		            "FACILITY IRR.RAUDITX, so RACF refuses every item. Fix: PERMIT "
 		            "IRR.RAUDITX CLASS(FACILITY) ID(<ITDS user>) ACCESS(READ) and refresh "
 		            "FACILITY. Delivery is paused and retried; nothing is dropped");
-	else if (o->major == ICTX_UNSUF_AUTH)
-		log_limited(
-		        "pause:24", "ZRA0407E",
-		        "UNSUF_AUTH (24): the bind user %s lacks READ access to FACILITY "
-		        "IRR.LDAP.REMOTE.AUDIT. Fix: PERMIT IRR.LDAP.REMOTE.AUDIT CLASS(FACILITY) "
-		        "ID(%s) ACCESS(READ) and refresh FACILITY. Delivery is paused and "
-		        "retried; nothing is dropped",
-		        s->cfg.user, s->cfg.user);
-	return V_PAUSE;
-}
-
-/* What one per-item outcome means. o is NULL when the response did not
- * answer the item (the server stopped after an ENC_ERR, or the whole
- * response was unusable). */
-static enum verdict judge(struct sender *s, const struct qevent *ev, const struct qitem *it,
-                          const struct ictx_outcome *o)
-{
-	char key[96];
-
-	if (!o)
-		return it->attempts + 1u < s->cfg.retry_limit ? V_RETRY : V_DROPPED;
-	if (s->counters.outcome)
-		s->counters.outcome(s->counters.arg, o->major, qitem_resource(ev, it));
-	switch (o->major) {
-	case ICTX_SUCCESS:
-		count_settled(s, SETTLED_SUCCESS);
-		return V_SETTLED;
-	case ICTX_WARNINGMODE:
-		count_settled(s, SETTLED_WARNINGMODE);
-		return V_SETTLED;
-	case ICTX_NOTREQ:
-		snprintf(key, sizeof(key), "3:%s", qitem_resource(ev, it));
-		log_limited(key, "ZRA0401I",
-		            "NOTREQ (3) for resource %s: the covering profile's AUDIT setting does "
-		            "not ask RACF to log it; not an error, counted",
-		            qitem_resource(ev, it));
-		count_settled(s, SETTLED_NOTREQ);
-		return V_SETTLED;
-	case ICTX_UNDETERMINED:
-		snprintf(key, sizeof(key), "4:%s", qitem_resource(ev, it));
-		log_limited(key, "ZRA0402W",
-		            "UNDETERMINED (4) for resource %s (event serial %u): no profile in "
-		            "class %s covers it, or the class is not active and RACLISTed; not "
-		            "logged. Define a profile (RDEFINE %s %s or a generic one) to decide",
-		            qitem_resource(ev, it), it->serial, s->cfg.class_name,
-		            s->cfg.class_name, qitem_resource(ev, it));
-		count_settled(s, SETTLED_UNDETERMINED);
-		return V_SETTLED;
-	case ICTX_UNAUTHORIZED:
-	case ICTX_UNSUF_AUTH:
-		return judge_pause(s, o);
-	case ICTX_VAL_ERR:
-	case ICTX_ENC_ERR:
-		log_item_dropped(s, ev, it, o);
-		return V_DROPPED;
-	case ICTX_RACROUTE:
-	case ICTX_INTERNAL_ERR:
-		return judge_retry(s, ev, it, o);
-	default:
-		log_limited("unknown-major", "ZRA0403E",
-		            "unexpected MajorCode %d (%s) for resource %s (event serial %u); %s",
-		            o->major, ictx_major_name(o->major), qitem_resource(ev, it), it->serial,
-		            fate(s));
-		return V_DROPPED;
-	}
-}
-
-/* Why an item was refused, for the counters. */
-static enum sender_dropped refusal(const struct ictx_outcome *o)
-{
-	if (!o)
-		return DROPPED_NO_ANSWER;
-	switch (o->major) {
-	case ICTX_VAL_ERR:
-		return DROPPED_VAL_ERR;
-	case ICTX_ENC_ERR:
-		return DROPPED_ENC_ERR;
-	case ICTX_RACROUTE:
-		return DROPPED_RACROUTE;
-	case ICTX_INTERNAL_ERR:
-		return DROPPED_INTERNAL;
-	default:
-		return DROPPED_UNKNOWN;
-	}
-}
-
-/* A refused item: logged (no answer at all is logged here, the others in
- * judge), set aside, counted. false when the set-aside file could not
- * take it: the item then stays. */
-static bool refuse(struct sender *s, const struct qevent *ev, const struct qitem *it,
-                   const struct ictx_outcome *o)
-{
-	if (!o)
-		log_limited("no-answer", "ZRA0408E",
+		break;
+	case JM_UNSUF_AUTH:
+		log_limited("pause:24", id,
+		            "UNSUF_AUTH (24): the bind user %s lacks READ access to FACILITY "
+		            "IRR.LDAP.REMOTE.AUDIT. Fix: PERMIT IRR.LDAP.REMOTE.AUDIT "
+		            "CLASS(FACILITY) ID(%s) ACCESS(READ) and refresh FACILITY. Delivery is "
+		            "paused and retried; nothing is dropped",
+		            s->cfg.user, s->cfg.user);
+		break;
+	case JM_NO_ANSWER:
+		log_limited("no-answer", id,
 		            "no usable answer for resource %s (event serial %u, ItemTag %u) after "
 		            "%u attempts; %s",
-		            qitem_resource(ev, it), it->serial, it->tag, s->cfg.retry_limit,
-		            fate(s));
-	if (!set_aside(s, ev, it, o))
-		return false;
-	count_dropped(s, refusal(o));
-	return true;
+		            res, it->serial, it->tag, s->cfg.retry_limit, fate(s));
+		break;
+	}
+}
+
+/* What one per-item outcome means (judge), and its effects: the operator's
+ * counters, the message, the settled count, and for a dropped item the
+ * set-aside file (when that cannot take it, the item stays: V_PAUSE). o is
+ * NULL when the response did not answer the item (the server stopped after
+ * an ENC_ERR, or the whole response was unusable). */
+static enum verdict apply_judgement(struct sender *s, const struct qevent *ev,
+                                    const struct qitem *it, const struct ictx_outcome *o)
+{
+	struct judgement j = judge(o != NULL, o ? o->major : 0, it->attempts, s->cfg.retry_limit);
+
+	if (j.counted && s->counters.outcome)
+		s->counters.outcome(s->counters.arg, o->major, qitem_resource(ev, it));
+	log_judgement(s, ev, it, o, j.msg);
+	if (j.verdict == V_SETTLED)
+		count_settled(s, j.settled);
+	if (j.verdict == V_DROPPED) {
+		if (!set_aside(s, ev, it, o))
+			return V_PAUSE;
+		count_dropped(s, j.dropped);
+	}
+	return j.verdict;
 }
 
 /* ---- requests ---- */
@@ -856,10 +812,7 @@ static void settle_request(struct sender *s, struct request *r, const struct ict
 			struct qitem *it = &sl->ev->items[sl->first + j];
 			const struct ictx_outcome *o =
 			        rsp ? find_outcome(rsp, &cursor, it->tag) : NULL;
-			enum verdict v = judge(s, sl->ev, it, o);
-
-			if (v == V_DROPPED && !refuse(s, sl->ev, it, o))
-				v = V_PAUSE;
+			enum verdict v = apply_judgement(s, sl->ev, it, o);
 
 			if (v == V_RETRY || v == V_PAUSE) {
 				if (v == V_RETRY)

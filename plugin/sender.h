@@ -45,8 +45,8 @@
  * starts every new connection at the primary; never stays. Each switch is
  * logged once (ZRA0701W to an alternate, ZRA0702I back on the primary).
  *
- * Outcome policy (mapping.md, Outcomes) is decided in one function,
- * sender.c: judge(). */
+ * Outcome policy (mapping.md, Outcomes) is decided in one pure function,
+ * judge() (judge.h); the sender applies what it decides. */
 #ifndef ZR_SENDER_H
 #define ZR_SENDER_H
 
@@ -54,6 +54,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "judge.h"
 #include "queue.h"
 
 /* The default of retry_limit: sends of one item that end without a
@@ -61,25 +62,8 @@
  * response) before it is set aside. */
 #define SENDER_MAX_ATTEMPTS 3
 
-/* Items settled (the server decided; nothing more to do). */
-enum sender_settled {
-	SETTLED_SUCCESS,      /* 0: written */
-	SETTLED_WARNINGMODE,  /* 2: written, profile in WARNING mode */
-	SETTLED_NOTREQ,       /* 3: RACF chose not to write it */
-	SETTLED_UNDETERMINED, /* 4: no profile covers it */
-	SETTLED_N
-};
-
-/* Items refused, by reason: set aside (dropped without a set-aside file). */
-enum sender_dropped {
-	DROPPED_VAL_ERR,   /* 16 */
-	DROPPED_ENC_ERR,   /* 20 */
-	DROPPED_RACROUTE,  /* 12, after SENDER_MAX_ATTEMPTS */
-	DROPPED_INTERNAL,  /* 100, after SENDER_MAX_ATTEMPTS */
-	DROPPED_NO_ANSWER, /* missing/malformed/LDAP error, after SENDER_MAX_ATTEMPTS */
-	DROPPED_UNKNOWN,   /* a MajorCode this plugin does not know (or 28) */
-	DROPPED_N
-};
+/* The settled and dropped reasons (enum sender_settled, enum sender_dropped)
+ * are judge.h's: the outcome policy decides them. */
 
 #define SENDER_SERVERS_MAX CONFIG_SERVERS_MAX
 #define SENDER_PEER_LEN    300
