@@ -19,14 +19,14 @@ static const char *const ictx_field_names[] = {
         "Class", "Resource",    "LogString", "DataFieldList", "DataField", "TYPE",  "VALUE",
 };
 
-const char *ictx_field_name(enum ictx_field f)
+const char *sim_ictx_field_name(enum ictx_field f)
 {
 	if ((size_t)f < sizeof ictx_field_names / sizeof ictx_field_names[0])
 		return ictx_field_names[f];
 	return "?";
 }
 
-const char *ictx_major_name(int major)
+const char *sim_ictx_major_name(int major)
 {
 	switch (major) {
 	case ICTX_SUCCESS:
@@ -72,7 +72,7 @@ ictx_fail(struct ictx_item *it, int major, enum ictx_field f, int minor2, const 
 	it->minor1 = (int)f;
 	it->minor2 = minor2;
 	it->minor3 = 0;
-	snprintf(it->reason, sizeof it->reason, "%s %s", ictx_field_name(f), what);
+	snprintf(it->reason, sizeof it->reason, "%s %s", sim_ictx_field_name(f), what);
 	return false;
 }
 
@@ -356,7 +356,7 @@ int ictx_process(const struct ictx_policy *pol, const void *val, size_t len,
 		snprintf(out->reason, sizeof out->reason, "all %zu items written", out->nanswered);
 	else
 		snprintf(out->reason, sizeof out->reason, "highest MajorCode %d %s", out->code,
-		         ictx_major_name(out->code));
+		         sim_ictx_major_name(out->code));
 	return 0;
 }
 

@@ -117,7 +117,7 @@ void ictx_result_free(struct ictx_result *res);
 int ictx_encode_response(const struct ictx_result *res, unsigned char **out, size_t *outlen);
 
 /* "SUCCESS", "NOTREQ", ... for a MajorCode; "UNKNOWN" otherwise. */
-const char *ictx_major_name(int major);
-const char *ictx_field_name(enum ictx_field f);
+const char *sim_ictx_major_name(int major);
+const char *sim_ictx_field_name(enum ictx_field f);
 
 #endif

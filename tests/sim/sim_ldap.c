@@ -397,7 +397,7 @@ static void sim_journal_item(struct sim_server *s, const struct sim_conn *c, ber
 	}
 	journal_set_int(o, "major", it->major);
 	if (!written) {
-		journal_set_str(o, "name", ictx_major_name(it->major));
+		journal_set_str(o, "name", sim_ictx_major_name(it->major));
 		journal_set_int(o, "minor1", it->minor1);
 		journal_set_int(o, "minor2", it->minor2);
 		journal_set_int(o, "minor3", it->minor3);

@@ -574,8 +574,8 @@ START_TEST(test_response_encoding)
 	ck_assert_uint_eq(len, 10);
 	ck_assert_mem_eq(out, "\x30\x08\x02\x01\x01\x02\x01\x1c\x30\x00", 10);
 	free(out);
-	ck_assert_str_eq(ictx_major_name(20), "ENC_ERR");
-	ck_assert_str_eq(ictx_field_name(ICTX_F_VALUE), "VALUE");
+	ck_assert_str_eq(sim_ictx_major_name(20), "ENC_ERR");
+	ck_assert_str_eq(sim_ictx_field_name(ICTX_F_VALUE), "VALUE");
 }
 END_TEST
 
