@@ -15,8 +15,10 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "certdiag.h"
 #include "config.h"
 #include "session.h"
+#include "tlsctx.h"
 
 #define STARTTLS_OID "1.3.6.1.4.1.1466.20037"
 
@@ -38,15 +40,9 @@ struct watchdog {
  * way to give it back. */
 extern void ldap_pvt_tls_ctx_free(void *ctx);
 
-/* One TLS context and what it was built from. */
-struct tls_slot {
-	void *ctx; /* libldap's context, one reference held here; NULL = none */
-	char *key; /* settings and file stamps (tls_key) */
-};
-
 struct session_tls_ctx {
-	struct tls_slot verify; /* for the connections */
-	struct tls_slot diag;   /* verification off: diagnose() only */
+	struct tlsctx_slot verify; /* for the connections */
+	struct tlsctx_slot diag;   /* verification off: diagnose() only */
 	unsigned long builds;
 };
 
@@ -239,66 +235,7 @@ static void describe_tls(LDAP *ld, int code, const char *what, const char *peer,
 	ldap_memfree(diag);
 }
 
-/* ---- TLS contexts, built once and shared ----
- * libldap 2.5 with GnuTLS never frees part of what a context loads (the
- * client certificate and key it parses, some 20 KB of heap with their
- * libtasn1 trees), so the context is not made per connection: it is built
- * once on a template handle, and each connection's handle gets a
- * reference to it (LDAP_OPT_X_TLS_CTX; libldap counts references, so a
- * connection still open when its context is replaced keeps it alive). It
- * is built again when the settings change (a reload) or a file it was
- * read from does (a renewed certificate or CA, a CA added to tls_ca_dir):
- * the key below holds the settings and each file's identity and times,
- * and is compared at every connect. */
-
-/* A path and what stat says of it; a file that cannot be stat'ed is
- * named only: building from it fails, so it is never cached. */
-static void stamp(FILE *f, const char *what, const char *path)
-{
-	struct stat st;
-
-	if (!set(path))
-		fprintf(f, "%s -\n", what);
-	else if (stat(path, &st) != 0)
-		fprintf(f, "%s %s ?\n", what, path);
-	else
-		fprintf(f, "%s %s %ju:%ju %jd %jd.%09ld %jd.%09ld\n", what, path,
-		        (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
-		        (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-		        (intmax_t)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
-}
-
-/* What a context for o is built from, as a string to compare; NULL when
- * out of memory. */
-static char *tls_key(const struct session_opts *o)
-{
-	char *key = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&key, &len);
-
-	if (!f)
-		return NULL;
-	fprintf(f, "verify %d\nmin %d\nciphers %s\n", !o->no_verify, o->tls13 ? 13 : 12,
-	        set(o->ciphers) ? o->ciphers : "");
-	stamp(f, "ca_file", o->ca_file);
-	stamp(f, "ca_dir", o->ca_dir);
-	stamp(f, "cert_file", o->cert_file);
-	stamp(f, "key_file", o->key_file);
-	if (fclose(f) != 0) {
-		free(key);
-		return NULL;
-	}
-	return key;
-}
-
-static void tls_slot_clear(struct tls_slot *slot)
-{
-	if (slot->ctx)
-		ldap_pvt_tls_ctx_free(slot->ctx);
-	free(slot->key);
-	slot->ctx = NULL;
-	slot->key = NULL;
-}
+/* ---- TLS contexts, built once and shared (tlsctx.h) ---- */
 
 /* A new context for o, with our reference to it; NULL with err. */
 static void *tls_build(const struct session_opts *o, const char *peer, char *err, size_t errlen)
@@ -321,30 +258,34 @@ static void *tls_build(const struct session_opts *o, const char *peer, char *err
 	return bad ? NULL : ctx;
 }
 
+struct tls_build_arg {
+	const struct session_opts *o;
+	const char *peer;
+};
+
+static void *build_for(void *arg, char *err, size_t errlen)
+{
+	const struct tls_build_arg *b = arg;
+
+	return tls_build(b->o, b->peer, err, errlen);
+}
+
 /* The context of slot for o, built first when there is none yet for these
  * settings and files. NULL with err when it cannot be built. */
-static void *tls_context(struct session_tls_ctx *t, struct tls_slot *slot,
+static void *tls_context(struct session_tls_ctx *t, struct tlsctx_slot *slot,
                          const struct session_opts *o, const char *peer, char *err, size_t errlen)
 {
-	char *key = tls_key(o);
+	const struct tlsctx_settings ts = {.verify = !o->no_verify,
+	                                   .min_version = o->tls13 ? 13 : 12,
+	                                   .ciphers = o->ciphers,
+	                                   .ca_file = o->ca_file,
+	                                   .ca_dir = o->ca_dir,
+	                                   .cert_file = o->cert_file,
+	                                   .key_file = o->key_file};
+	struct tls_build_arg b = {.o = o, .peer = peer};
 
-	if (!key) {
-		snprintf(err, errlen, "%s: cannot build a TLS context: out of memory", peer);
-		return NULL;
-	}
-	if (slot->ctx && strcmp(slot->key, key) == 0) {
-		free(key);
-		return slot->ctx;
-	}
-	tls_slot_clear(slot);
-	slot->ctx = tls_build(o, peer, err, errlen);
-	if (!slot->ctx) {
-		free(key);
-		return NULL;
-	}
-	slot->key = key;
-	t->builds++;
-	return slot->ctx;
+	return tlsctx_get(slot, &ts, build_for, ldap_pvt_tls_ctx_free, &b, &t->builds, peer, err,
+	                  errlen);
 }
 
 /* Give s's handle the shared context for o (diag: the one without
@@ -353,7 +294,7 @@ static void *tls_context(struct session_tls_ctx *t, struct tls_slot *slot,
 static int use_tls(struct session *s, const struct session_opts *o, bool diag, char *err,
                    size_t errlen)
 {
-	struct tls_slot *slot = diag ? &s->tls->diag : &s->tls->verify;
+	struct tlsctx_slot *slot = diag ? &s->tls->diag : &s->tls->verify;
 	/* The host name is checked per handle, by this option; the certificate
 	 * chain per context, by the same option at build time. */
 	int demand = o->no_verify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
@@ -378,8 +319,8 @@ void session_tls_ctx_free(struct session_tls_ctx *t)
 {
 	if (!t)
 		return;
-	tls_slot_clear(&t->verify);
-	tls_slot_clear(&t->diag);
+	tlsctx_clear(&t->verify, ldap_pvt_tls_ctx_free);
+	tlsctx_clear(&t->diag, ldap_pvt_tls_ctx_free);
 	free(t);
 }
 
@@ -637,225 +578,6 @@ static int send_bind(struct session *s, const struct session_opts *o, int *msgid
 	return rc;
 }
 
-/* ---- why the server's certificate was refused ----
- * libldap (GnuTLS on Debian) says only that verification failed. A second
- * handshake without verification (no bind, nothing secret is sent) fetches
- * the certificate, and its dates and names are compared here; what is left
- * is an issuer we do not trust. */
-
-struct peer_cert {
-	char subject[200], issuer[200];
-	char names[200]; /* "DNS:a IP:b" */
-	time_t not_before, not_after;
-	bool has_names, name_ok;
-};
-
-static int two(const char *p)
-{
-	return p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9'
-	               ? (p[0] - '0') * 10 + (p[1] - '0')
-	               : -1000;
-}
-
-/* UTCTime (0x17) YYMMDDHHMMSSZ or GeneralizedTime (0x18) YYYYMMDDHHMMSSZ. */
-static time_t der_time(ber_tag_t tag, const struct berval *v)
-{
-	struct tm tm = {0};
-	const char *p = v->bv_val;
-	int year;
-
-	if (tag == 0x17 && v->bv_len >= 13) {
-		year = two(p);
-		year += year < 50 ? 2000 : 1900;
-		p += 2;
-	} else if (tag == 0x18 && v->bv_len >= 15) {
-		year = two(p) * 100 + two(p + 2);
-		p += 4;
-	} else {
-		return (time_t)-1;
-	}
-	tm.tm_year = year - 1900;
-	tm.tm_mon = two(p) - 1;
-	tm.tm_mday = two(p + 2);
-	tm.tm_hour = two(p + 4);
-	tm.tm_min = two(p + 6);
-	tm.tm_sec = two(p + 8);
-	return year < 1950 || tm.tm_mon < 0 || tm.tm_sec < 0 ? (time_t)-1 : timegm(&tm);
-}
-
-static void dn_string(struct berval *raw, char *out, size_t len)
-{
-	struct berval dn = {0};
-
-	if (ldap_X509dn2bv(raw, &dn, NULL, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && dn.bv_val)
-		snprintf(out, len, "%s", dn.bv_val);
-	else
-		snprintf(out, len, "?");
-	ber_memfree(dn.bv_val);
-}
-
-static bool host_matches(const char *pattern, size_t n, const char *host)
-{
-	const char *dot = strchr(host, '.');
-
-	if (n == strlen(host) && strncasecmp(pattern, host, n) == 0)
-		return true;
-	/* "*.example.com" covers exactly one label */
-	return n > 2 && pattern[0] == '*' && pattern[1] == '.' && dot && strlen(dot) == n - 1 &&
-	       strncasecmp(pattern + 1, dot, n - 1) == 0;
-}
-
-/* One GeneralName of subjectAltName: dNSName [2] or iPAddress [7]. */
-static void add_name(struct peer_cert *pc, ber_tag_t tag, const struct berval *v,
-                     const char *server)
-{
-	char ip[INET6_ADDRSTRLEN] = "", mine[16];
-	size_t used = strlen(pc->names);
-	int fam = v->bv_len == 4 ? AF_INET : AF_INET6;
-
-	if (tag == 0x82) {
-		snprintf(pc->names + used, sizeof(pc->names) - used, "%sDNS:%.*s", used ? " " : "",
-		         (int)v->bv_len, v->bv_val);
-		pc->name_ok = pc->name_ok || host_matches(v->bv_val, v->bv_len, server);
-	} else if (tag == 0x87 && (v->bv_len == 4 || v->bv_len == 16)) {
-		inet_ntop(fam, v->bv_val, ip, sizeof(ip));
-		snprintf(pc->names + used, sizeof(pc->names) - used, "%sIP:%s", used ? " " : "",
-		         ip);
-		pc->name_ok = pc->name_ok || (inet_pton(fam, server, mine) == 1 &&
-		                              memcmp(mine, v->bv_val, v->bv_len) == 0);
-	} else {
-		return;
-	}
-	pc->has_names = true;
-}
-
-/* The subjectAltName extension's value (a SEQUENCE OF GeneralName). */
-static void read_san(struct peer_cert *pc, struct berval *value, const char *server)
-{
-	BerElement *b = ber_init(value);
-	struct berval v;
-	ber_len_t len;
-	ber_tag_t tag;
-
-	if (b && ber_skip_tag(b, &len) == 0x30)
-		while ((tag = ber_skip_element(b, &v)) != LBER_DEFAULT)
-			add_name(pc, tag, &v, server);
-	if (b)
-		ber_free(b, 1);
-}
-
-/* extensions [3] EXPLICIT SEQUENCE OF Extension { OID, BOOLEAN?, OCTET STRING } */
-static void read_extensions(struct peer_cert *pc, struct berval *wrapped, const char *server)
-{
-	static const char san_oid[] = {0x55, 0x1d, 0x11}; /* 2.5.29.17 */
-	BerElement *b = ber_init(wrapped);
-	struct berval ext, oid, value;
-	ber_len_t len;
-
-	if (!b || ber_skip_tag(b, &len) != 0x30) {
-		if (b)
-			ber_free(b, 1);
-		return;
-	}
-	while (ber_skip_element(b, &ext) != LBER_DEFAULT) {
-		BerElement *e = ber_init(&ext);
-
-		if (e && ber_skip_element(e, &oid) == 0x06 && oid.bv_len == sizeof(san_oid) &&
-		    memcmp(oid.bv_val, san_oid, sizeof(san_oid)) == 0) {
-			if (ber_peek_tag(e, &len) == 0x01)
-				ber_skip_element(e, &value);
-			if (ber_skip_element(e, &value) == 0x04)
-				read_san(pc, &value, server);
-		}
-		if (e)
-			ber_free(e, 1);
-	}
-	ber_free(b, 1);
-}
-
-/* Certificate { tbsCertificate { [0] version?, serial, signature, issuer,
- * validity { notBefore, notAfter }, subject, spki, ..., [3] extensions } } */
-static bool read_cert(struct berval *der, const char *server, struct peer_cert *pc)
-{
-	BerElement *b = ber_init(der);
-	struct berval v, issuer, subject;
-	ber_len_t len;
-	ber_tag_t tag;
-	bool ok = false;
-
-	memset(pc, 0, sizeof(*pc));
-	if (!b)
-		return false;
-	/* Each ber_skip_* call consumes the next element: the "equivalent"
-	 * sides clang-tidy sees are two different fields. */
-	// NOLINTNEXTLINE(misc-redundant-expression)
-	if (ber_skip_tag(b, &len) == 0x30 && ber_skip_tag(b, &len) == 0x30) {
-		if (ber_peek_tag(b, &len) == 0xa0)
-			ber_skip_element(b, &v);
-		// NOLINTNEXTLINE(misc-redundant-expression)
-		ok = ber_skip_element(b, &v) != LBER_DEFAULT &&
-		     ber_skip_element(b, &v) != LBER_DEFAULT && ber_skip_raw(b, &issuer) == 0x30 &&
-		     ber_skip_tag(b, &len) == 0x30;
-		if (ok) {
-			tag = ber_skip_element(b, &v);
-			pc->not_before = der_time(tag, &v);
-			tag = ber_skip_element(b, &v);
-			pc->not_after = der_time(tag, &v);
-			ok = ber_skip_raw(b, &subject) == 0x30 &&
-			     ber_skip_element(b, &v) != LBER_DEFAULT;
-		}
-		while (ok && (tag = ber_skip_element(b, &v)) != LBER_DEFAULT && tag != 0x30)
-			if (tag == 0xa3)
-				read_extensions(pc, &v, server);
-		if (ok) {
-			dn_string(&issuer, pc->issuer, sizeof(pc->issuer));
-			dn_string(&subject, pc->subject, sizeof(pc->subject));
-		}
-	}
-	ber_free(b, 1);
-	return ok;
-}
-
-static void day(time_t t, char *out, size_t len)
-{
-	struct tm tm;
-
-	if (t == (time_t)-1 || !gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M UTC", &tm))
-		snprintf(out, len, "?");
-}
-
-/* The verdict on a certificate that did not verify. */
-static void cert_verdict(const struct peer_cert *pc, const struct session_opts *o, char *out,
-                         size_t len)
-{
-	time_t now = time(NULL);
-	char a[40], b[40];
-
-	day(pc->not_before, a, sizeof(a));
-	day(pc->not_after, b, sizeof(b));
-	if (pc->not_after != (time_t)-1 && now > pc->not_after)
-		snprintf(out, len,
-		         "the server's certificate (%s) expired on %s: renew it on the server",
-		         pc->subject, b);
-	else if (pc->not_before != (time_t)-1 && now < pc->not_before)
-		snprintf(out, len,
-		         "the server's certificate (%s) is not valid before %s: check the clocks",
-		         pc->subject, a);
-	else if (pc->has_names && !pc->name_ok)
-		snprintf(out, len,
-		         "the server's certificate is for %s, not for '%s': set 'server' to one of "
-		         "those names, or reissue the certificate",
-		         pc->names, o->server);
-	else
-		snprintf(out, len,
-		         "the server's certificate (%s) is issued by '%s', which is not a CA we "
-		         "trust: put that CA's certificate into tls_ca_file (%s)",
-		         pc->subject, pc->issuer,
-		         set(o->ca_file)  ? o->ca_file
-		         : set(o->ca_dir) ? "or tls_ca_dir"
-		                          : "none set: the system store was used");
-}
-
 /* Handshake again, verification off, and look at the certificate.
  * Overwrites err with the verdict when there is one. */
 static void diagnose(struct session *s, const struct session_opts *o, double limit, char *err,
@@ -863,7 +585,7 @@ static void diagnose(struct session *s, const struct session_opts *o, double lim
 {
 	struct session_opts d = *o;
 	struct berval der = {0}; /* libldap fills it in: DER, freed with ber_memfree */
-	struct peer_cert pc;
+	struct cert_info pc;
 	char uri[300], scratch[512];
 	int rc;
 
@@ -886,10 +608,11 @@ static void diagnose(struct session *s, const struct session_opts *o, double lim
 	watchdog_stop(&s->wd);
 	if (rc == LDAP_SUCCESS &&
 	    ldap_get_option(s->ld, LDAP_OPT_X_TLS_PEERCERT, &der) == LDAP_OPT_SUCCESS &&
-	    der.bv_val && read_cert(&der, o->server, &pc)) {
+	    der.bv_val &&
+	    cert_read((const unsigned char *)der.bv_val, der.bv_len, o->server, &pc)) {
 		char why[600];
 
-		cert_verdict(&pc, o, why, sizeof(why));
+		cert_verdict(&pc, o->server, o->ca_file, o->ca_dir, time(NULL), why, sizeof(why));
 		snprintf(err, errlen, "%s: TLS certificate check failed: %s", s->peer, why);
 	} else if (rc != LDAP_SUCCESS) {
 		snprintf(err + strlen(err), errlen - strlen(err),

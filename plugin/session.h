@@ -9,8 +9,9 @@
  * no_verify, minimum protocol TLS 1.2 or 1.3, optional cipher list,
  * optional client certificate and key. The context is built once and shared
  * by every connection made with the same settings (struct session_tls_ctx
- * below), never per connection: libldap 2.5 with GnuTLS leaks some 20 KB of
- * every context it builds. Process-wide libldap defaults are never touched.
+ * below; the cache itself is tlsctx.h), never per connection: libldap 2.5
+ * with GnuTLS leaks some 20 KB of every context it builds. Process-wide
+ * libldap defaults are never touched.
  * The TCP connect and the TLS handshake are bounded by the network timeout,
  * the StartTLS answer by timeout, so a server that stalls the handshake
  * cannot hold the caller forever. StartTLS refused by the server is a
@@ -25,9 +26,11 @@
  *
  * Error texts (err, errlen) say server, port and what happened: the libldap
  * error string plus the server's or OpenSSL's diagnostic, and for TLS
- * failures which setting to look at. The password is never put into any
- * message, and the session keeps no copy of it (libldap copies it into the
- * bind request it frees once sent).
+ * failures which setting to look at; a certificate that did not verify is
+ * fetched again without verification and explained (certdiag.h: expired,
+ * not yet valid, another name, an untrusted issuer). The password is never
+ * put into any message, and the session keeps no copy of it (libldap copies
+ * it into the bind request it frees once sent).
  *
  * Owner: the sender thread. libldap handles are not shared across threads,
  * so a session must only ever be used by the thread that opened it. */
