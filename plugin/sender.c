@@ -373,6 +373,8 @@ static void log_judgement(const struct sender *s, const struct qevent *ev, const
 	const char *id = judge_msg_id(m);
 	char key[96];
 
+	if (!o && m != JM_NO_ANSWER)
+		return; /* judge() gives every other message only for an answer */
 	switch (m) {
 	case JM_NONE:
 	case JM_N:
@@ -443,7 +445,7 @@ static enum verdict apply_judgement(struct sender *s, const struct qevent *ev,
 {
 	struct judgement j = judge(o != NULL, o ? o->major : 0, it->attempts, s->cfg.retry_limit);
 
-	if (j.counted && s->counters.outcome)
+	if (o && j.counted && s->counters.outcome)
 		s->counters.outcome(s->counters.arg, o->major, qitem_resource(ev, it));
 	log_judgement(s, ev, it, o, j.msg);
 	if (j.verdict == V_SETTLED)
