@@ -197,9 +197,9 @@ static size_t der_field_size(size_t n)
 	return 1 + der_len_size(inner) + inner;
 }
 
-/* The event time as ctime(3) prints it, without the newline. Formatted by
- * hand: strftime's names follow LC_TIME, ctime's are always English. */
-static int format_ctime(time_t t, char *out, size_t outlen)
+/* Formatted by hand: strftime's names follow LC_TIME, ctime's are always
+ * English. */
+int map_ctime(time_t t, char *out, size_t outlen)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -362,7 +362,7 @@ static int begin_event(struct map_run *r, const struct map_scan *s, const au_eve
 	    make_logstring(r, s, e->host) < 0)
 		return -1;
 
-	int n = format_ctime(e->sec, tmp, sizeof(tmp));
+	int n = map_ctime(e->sec, tmp, sizeof(tmp));
 	if (item_list_add_str(r->l, tmp, (size_t)n, &ev->head[0]) < 0)
 		return -1;
 	n = snprintf(tmp, sizeof(tmp), "msg=audit(%lld.%03u:%lu)", (long long)e->sec, e->milli,

@@ -12,6 +12,7 @@
 
 #include <auparse.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "filter.h"
@@ -106,6 +107,10 @@ int map_escape(const char *p, size_t n, struct buf *out);
  * makes it) of at most max bytes that does not end inside an escape. Used
  * for every cut: LogString (200), Resource (240) and split relocates. */
 size_t map_escaped_cut(const char *s, size_t len, size_t max);
+
+/* t as ctime(3) prints it in local time, without the newline (relocate
+ * 113). Returns the length written, as snprintf. */
+int map_ctime(time_t t, char *out, size_t outlen);
 
 /* Event code (1..7) for a record type name under MAP_EVENT_BY_TYPE; 2 for
  * a type not in the table (and for NULL). */
