@@ -171,6 +171,7 @@ static const struct key_def keys[] = {
 	{.name = "keepalive_probes", FIELD(keepalive_probes), .kind = KIND_UINT, .min = 0, .max = 100, .what = "probes, 0 = the system's setting"},
 	{.name = "failback", FIELD(failback), .kind = KIND_ENUM, .names = failback_names},
 	{.name = "failback_interval", FIELD(failback_interval), .kind = KIND_UINT, .min = 1, .max = 86400, .what = "seconds"},
+	{.name = "self_audit", FIELD(self_audit), .kind = KIND_YESNO},
 };
 /* clang-format on */
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -243,6 +244,7 @@ void config_defaults(struct config *c)
 	c->keepalive_probes = 4;
 	c->failback = CONFIG_FAILBACK_INTERVAL;
 	c->failback_interval = 300;
+	c->self_audit = true;
 }
 
 /* Quote at most CONFIG_SHOW_MAX bytes of p, escaping what is not printable,
@@ -1130,6 +1132,40 @@ void config_each(const struct config *c, config_each_fn fn, void *arg)
 	for (size_t i = 0; i < NKEYS; i++)
 		fn(arg, keys[i].name, value_text(c, &keys[i], &b));
 	buf_free(&b);
+}
+
+size_t config_changed_keys(const struct config *a, const struct config *b, char *out, size_t len)
+{
+	struct buf va, vb;
+	size_t n = 0, o = 0, named_off = 0;
+
+	buf_init(&va);
+	buf_init(&vb);
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *x = value_text(a, &keys[i], &va);
+		const char *y = value_text(b, &keys[i], &vb);
+		bool differs = strcmp(x, y) != 0;
+
+		/* value_text hides the password; compare the values themselves
+		 * (the name goes out, never the value). */
+		if (keys[i].kind == KIND_PASSWORD)
+			differs = differs || strcmp(a->password, b->password) != 0;
+		/* send_types and skip_types share one field: say it once. */
+		if (!differs || (n > 0 && keys[i].off == named_off))
+			continue;
+		named_off = keys[i].off;
+		n++;
+		size_t need = strlen(keys[i].name) + (o ? 1 : 0);
+		if (o + need < len) {
+			snprintf(out + o, len - o, "%s%s", o ? "," : "", keys[i].name);
+			o += need;
+		}
+	}
+	buf_free(&va);
+	buf_free(&vb);
+	return n;
 }
 
 void config_wipe(struct config *c)

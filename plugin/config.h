@@ -169,6 +169,9 @@ struct config {
 	enum config_spool_full spool_full_action;
 	unsigned retry_limit;
 	char set_aside_file[CONFIG_PATH_MAX];
+
+	/* Self-audit (selfaudit.h): the plugin's own ZRA_ items, default yes. */
+	bool self_audit;
 };
 
 /* Called once per problem found; msg is a complete sentence. */
@@ -197,6 +200,12 @@ int config_warnings(const struct config *c, config_warn_fn fn, void *arg);
  * its value; password_file as its path (never its contents). */
 typedef void (*config_each_fn)(void *arg, const char *key, const char *value);
 void config_each(const struct config *c, config_each_fn fn, void *arg);
+
+/* The keys whose values differ between a and b, comma-separated into out
+ * (cut at a key boundary when len is short), for the ZRA_RELOAD item and
+ * its message. A changed password is named, never shown. Returns how
+ * many keys differ. */
+size_t config_changed_keys(const struct config *a, const struct config *b, char *out, size_t len);
 
 /* The number of servers (at least 1), and server i's host and port (its
  * own, else `port`; 0 = the LDAP default) for i < config_server_count. */

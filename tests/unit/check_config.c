@@ -329,6 +329,33 @@ START_TEST(server_list_shown)
 }
 END_TEST
 
+/* ZRA_RELOAD names the keys that changed: values compared as shown, the
+ * password by value but named only, send_types/skip_types once. */
+START_TEST(changed_keys_named)
+{
+	struct config a, b;
+	struct msgs ms;
+	char keys[256];
+
+	ck_assert_int_eq(parse(REQ, &a, &ms), 0);
+	ck_assert_int_eq(parse(REQ, &b, &ms), 0);
+	ck_assert_uint_eq(config_changed_keys(&a, &b, keys, sizeof(keys)), 0);
+	ck_assert_str_eq(keys, "");
+	ck_assert_int_eq(parse("server = zos.example.com\nuser = ZRUSER\npassword = other\n"
+	                       "timeout = 30\nskip_types = EOE\nself_audit = no\n",
+	                       &b, &ms),
+	                 0);
+	ck_assert(!b.self_audit);
+	ck_assert(a.self_audit);
+	ck_assert_uint_eq(config_changed_keys(&a, &b, keys, sizeof(keys)), 4);
+	ck_assert_str_eq(keys, "password,timeout,skip_types,self_audit");
+	ck_assert_ptr_null(strstr(keys, "other"));
+	/* A short buffer ends at a key boundary. */
+	ck_assert_uint_eq(config_changed_keys(&a, &b, keys, 18), 4);
+	ck_assert_str_eq(keys, "password,timeout");
+}
+END_TEST
+
 static const struct bad_case bad_lists[] = {
         {"server = a,,b", "t.conf:1: key 'server': value 'a,,b' has an empty entry"},
         {"server = a,", "value 'a,' has an empty entry"},
@@ -995,6 +1022,7 @@ static Suite *config_suite(void)
 	tcase_add_test(f, symlink_refused);
 	tcase_add_test(f, directory_and_fifo_refused);
 	tcase_add_test(f, missing_file_named);
+	tcase_add_test(f, changed_keys_named);
 	tcase_add_test(f, owner_checked);
 	tcase_add_test(f, file_and_content_problems_together);
 	suite_add_tcase(s, f);
