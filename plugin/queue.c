@@ -241,37 +241,73 @@ static enum queue_put spool_broken(struct queue *q, struct qevent *e)
 	return QUEUE_TAKEN;
 }
 
-enum queue_put queue_append(struct queue *q, struct qevent *e)
+/* Under lock: a reserved event the spool cannot take even from its
+ * reserve. It is kept in memory (beyond q_depth if need be: these are few
+ * and small) rather than dropped. */
+static void hold_reserved(struct queue *q, struct qevent *e)
+{
+	e->seq = 0;
+	q->st.unspooled++;
+	q->st.reserved_in_memory++;
+}
+
+/* Under lock, without a spool: a reserved event goes into memory even
+ * when q_depth is reached. */
+static bool push_reserved(struct queue *q, struct qevent *e)
+{
+	if (q->st.closed) {
+		drop_locked(q, e);
+		return false;
+	}
+	link_tail(q, e);
+	q->st.pushed++;
+	q->st.items += e->nitems;
+	q->st.reserved_in_memory++;
+	pthread_cond_signal(&q->nonempty);
+	return true;
+}
+
+static enum queue_put append(struct queue *q, struct qevent *e, bool reserved)
 {
 	enum queue_put put = QUEUE_TAKEN;
 	enum spool_status rc;
 	bool before, in_memory;
 
-	if (!q->sp)
+	if (!q->sp && !reserved)
 		return queue_push(q, e) ? QUEUE_TAKEN : QUEUE_DROPPED;
 	pthread_mutex_lock(&q->lock);
+	before = poppable(q);
+	if (!q->sp) {
+		put = push_reserved(q, e) ? QUEUE_TAKEN : QUEUE_DROPPED;
+		pthread_mutex_unlock(&q->lock);
+		if (!before && put == QUEUE_TAKEN)
+			wake(q);
+		return put;
+	}
 	if (q->st.closed) {
 		drop_locked(q, e);
 		pthread_mutex_unlock(&q->lock);
 		return QUEUE_DROPPED;
 	}
-	before = poppable(q);
-	rc = spool_append(q->sp, e);
-	if (rc == SPOOL_FULL)
+	rc = reserved ? spool_append_reserved(q->sp, e) : spool_append(q->sp, e);
+	if (rc == SPOOL_FULL && !reserved)
 		rc = make_room(q, e);
-	if (rc == SPOOL_FULL) {
+	if (rc != SPOOL_OK && reserved) {
+		hold_reserved(q, e);
+	} else if (rc == SPOOL_FULL) {
 		put = spool_full(q, e);
 		pthread_mutex_unlock(&q->lock);
 		return put;
-	}
-	q->st.full = false;
-	if (rc == SPOOL_IOERR && spool_broken(q, e) == QUEUE_DROPPED) {
-		pthread_mutex_unlock(&q->lock);
-		return QUEUE_DROPPED;
+	} else {
+		q->st.full = false;
+		if (rc == SPOOL_IOERR && spool_broken(q, e) == QUEUE_DROPPED) {
+			pthread_mutex_unlock(&q->lock);
+			return QUEUE_DROPPED;
+		}
 	}
 	q->st.pushed++;
 	q->st.items += e->nitems;
-	in_memory = rc == SPOOL_IOERR || (!q->spilled && q->st.held < q->st.limit);
+	in_memory = rc != SPOOL_OK || (!q->spilled && q->st.held < q->st.limit);
 	if (rc == SPOOL_OK)
 		q->offered_next = e->seq + 1;
 	if (in_memory) {
@@ -290,6 +326,16 @@ enum queue_put queue_append(struct queue *q, struct qevent *e)
 	if (!before)
 		wake(q);
 	return put;
+}
+
+enum queue_put queue_append(struct queue *q, struct qevent *e)
+{
+	return append(q, e, false);
+}
+
+enum queue_put queue_append_reserved(struct queue *q, struct qevent *e)
+{
+	return append(q, e, true);
 }
 
 void queue_sync(struct queue *q)

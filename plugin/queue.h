@@ -59,11 +59,13 @@ struct queue_stats {
 	uint64_t full_dropped_items;
 	uint64_t discarded; /* unsent events removed: spool full, keep_newest */
 	uint64_t discarded_items;
-	uint64_t suspended;    /* appends refused: spool full, suspend */
-	uint64_t spool_errors; /* appends that failed for another reason */
-	uint64_t unspooled;    /* events kept in memory only after such an error */
-	bool full;             /* the last append found the spool full */
-	uint64_t backlog;      /* events on disk only, not yet read back */
+	uint64_t suspended;          /* appends refused: spool full, suspend */
+	uint64_t spool_errors;       /* appends that failed for another reason */
+	uint64_t unspooled;          /* events kept in memory only after such an error */
+	bool full;                   /* the last append found the spool full */
+	uint64_t backlog;            /* events on disk only, not yet read back */
+	uint64_t reserved_in_memory; /* reserved events held in memory: no room even in
+	                                the spool's reserve, or no spool */
 };
 
 /* What to do when the spool is full (config key spool_full_action). */
@@ -106,6 +108,14 @@ void queue_spool_stats(struct queue *q, struct spool_stats *st, char *err, size_
 /* Spool e, then keep it in memory when there is room. Never blocks on the
  * network (a disk write, and with spool_sync = record an fdatasync). */
 enum queue_put queue_append(struct queue *q, struct qevent *e);
+
+/* The same for the plugin's own audit items (selfaudit.h): never dropped
+ * for room. The spool's reserve takes them when it is full
+ * (spool_append_reserved); when that is used up too, or the spool cannot be
+ * written, or there is none and memory is full, the event is kept in memory
+ * anyway (counted in reserved_in_memory). QUEUE_DROPPED only after
+ * queue_close. */
+enum queue_put queue_append_reserved(struct queue *q, struct qevent *e);
 
 /* Sync the spool (end of a batch read from auditd). */
 void queue_sync(struct queue *q);

@@ -56,6 +56,7 @@ struct spool {
 	struct buf wbuf, rbuf;
 	struct spool_stats st;
 	char errtext[256];
+	bool reserve_full; /* the reserve file holds its blocks (see spool_append_reserved) */
 };
 
 static double now_mono(void)
@@ -486,6 +487,42 @@ static void apply_segment_bytes(struct spool *sp)
 	sp->o.segment_bytes = s;
 }
 
+/* The reserve file: blocks set aside on the spool's file system so that a
+ * self-audit item still fits when the disk is full. Failure to make it is
+ * not an error (the cap reserve still works); it is tried again later. */
+static void reserve_fill(struct spool *sp)
+{
+	int fd;
+
+	if (sp->reserve_full || sp->dirfd < 0)
+		return;
+	fd = openat(sp->dirfd, SPOOL_RESERVE_FILE,
+	            O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    posix_fallocate(fd, 0, SPOOL_RESERVE_BYTES) == 0)
+		sp->reserve_full = true;
+	close(fd);
+}
+
+/* Give the reserve file's blocks back to the file system. */
+static bool reserve_release(struct spool *sp)
+{
+	int fd;
+
+	if (!sp->reserve_full)
+		return false;
+	fd = openat(sp->dirfd, SPOOL_RESERVE_FILE, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	sp->reserve_full = false;
+	if (fd < 0)
+		return false;
+	int rc = ftruncate(fd, 0);
+	close(fd);
+	return rc == 0;
+}
+
 struct spool *spool_open(const struct spool_opts *o, struct spool_recovery *rec, char *err,
                          size_t errlen)
 {
@@ -515,6 +552,7 @@ struct spool *spool_open(const struct spool_opts *o, struct spool_recovery *rec,
 	}
 	sp->head_written = UINT64_MAX;
 	write_head(sp, false);
+	reserve_fill(sp);
 	return sp;
 fail:
 	spool_close(sp);
@@ -565,7 +603,7 @@ static bool is_full_errno(int e)
 	return e == ENOSPC || e == EDQUOT || e == EFBIG;
 }
 
-enum spool_status spool_append(struct spool *sp, struct qevent *e)
+static enum spool_status append(struct spool *sp, struct qevent *e, uint64_t max_bytes)
 {
 	struct seg *s = &sp->seg[sp->nseg - 1];
 	uint64_t len;
@@ -576,7 +614,7 @@ enum spool_status spool_append(struct spool *sp, struct qevent *e)
 		return SPOOL_IOERR;
 	}
 	len = sp->wbuf.len;
-	if (sp->st.bytes + len > sp->o.max_bytes)
+	if (sp->st.bytes + len > max_bytes)
 		return SPOOL_FULL;
 	if (s->sealed || (s->bytes > 0 && s->bytes + len > sp->o.segment_bytes)) {
 		if (seg_new(sp) != 0) {
@@ -615,6 +653,24 @@ enum spool_status spool_append(struct spool *sp, struct qevent *e)
 	if (sp->o.sync == SPOOL_SYNC_RECORD)
 		spool_sync(sp);
 	return SPOOL_OK;
+}
+
+enum spool_status spool_append(struct spool *sp, struct qevent *e)
+{
+	return append(sp, e, sp->o.max_bytes);
+}
+
+enum spool_status spool_append_reserved(struct spool *sp, struct qevent *e)
+{
+	enum spool_status rc = append(sp, e, sp->o.max_bytes + SPOOL_RESERVE_BYTES);
+
+	if (rc == SPOOL_FULL && reserve_release(sp)) {
+		sp->st.reserve_used++;
+		rc = append(sp, e, sp->o.max_bytes + SPOOL_RESERVE_BYTES);
+	}
+	if (rc == SPOOL_OK && sp->st.bytes > sp->o.max_bytes)
+		sp->st.reserve_used++;
+	return rc;
 }
 
 int spool_sync_fd(struct spool *sp)
@@ -663,6 +719,8 @@ static void drop_settled_segments(struct spool *sp)
 	}
 	if (sp->head >= sp->next_seq)
 		reset_active(sp);
+	if (dropped || sp->head >= sp->next_seq)
+		reserve_fill(sp); /* room came back: set the reserve aside again */
 	/* A removed segment with a head file still pointing into it would
 	 * only cost resends; write it now anyway, it is cheap here. */
 	if (dropped || now_mono() - sp->head_written_at >= SPOOL_HEAD_INTERVAL)

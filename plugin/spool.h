@@ -60,6 +60,9 @@
 #define SPOOL_ENTRY_HEADER  SEGFILE_HEADER
 #define SPOOL_ENTRY_MAX     (64u * 1024 * 1024) /* a longer length is damage */
 #define SPOOL_HEAD_INTERVAL 0.5                 /* seconds between head file writes */
+/* Room kept for the plugin's own audit items (spool_append_reserved). */
+#define SPOOL_RESERVE_BYTES (64u * 1024)
+#define SPOOL_RESERVE_FILE  "reserve"
 
 /* enum spool_sync (the sync policy) is segfile.h's: the intake log shares it. */
 
@@ -102,6 +105,7 @@ struct spool_stats {
 	uint64_t max_bytes;
 	uint64_t head, next_seq;
 	size_t segments;
+	uint64_t reserve_used; /* reserved appends past max_bytes or into the reserve file */
 };
 
 struct spool;
@@ -119,6 +123,12 @@ void spool_set_limits(struct spool *sp, uint64_t max_bytes, enum spool_sync sync
 
 /* Append e, setting e->seq. SPOOL_FULL leaves the spool unchanged. */
 enum spool_status spool_append(struct spool *sp, struct qevent *e);
+/* The same for the plugin's own audit items (selfaudit.h), which must not
+ * be the ones lost: max_bytes may be exceeded by SPOOL_RESERVE_BYTES, and
+ * when the file system is full, the reserve file DIR/reserve (that many
+ * bytes allocated at open, and again whenever settled segments give room
+ * back) is emptied to make room. SPOOL_FULL only when both are used up. */
+enum spool_status spool_append_reserved(struct spool *sp, struct qevent *e);
 /* Sync what was appended since the last call (SPOOL_SYNC_BATCH). 0 or -1. */
 int spool_sync(struct spool *sp);
 /* The same in two steps, so a caller can fdatasync the returned

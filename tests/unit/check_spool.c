@@ -359,6 +359,9 @@ END_TEST
 /* ---- injected write faults ---- */
 
 static int fault_mode; /* 0 none, 1 short then ENOSPC, 2 EIO */
+/* With fault_mode 3: the first write after this is set fails with ENOSPC,
+ * then the disk has room again (the reserve file was emptied). */
+static bool reserve_disk_full_once;
 
 static ssize_t faulty_write(int fd, const void *p, size_t n)
 {
@@ -368,6 +371,10 @@ static ssize_t faulty_write(int fd, const void *p, size_t n)
 		return write(fd, p, n / 2);
 	}
 	if (fault_mode == 3) {
+		if (reserve_disk_full_once) {
+			reserve_disk_full_once = false;
+			fault_mode = 0;
+		}
 		errno = ENOSPC;
 		return -1;
 	}
@@ -722,6 +729,97 @@ START_TEST(full_suspend_hands_the_event_back)
 }
 END_TEST
 
+/* The plugin's own items are never the ones lost: past the cap they use the
+ * reserve, on a full disk the reserve file, and beyond both they stay in
+ * memory. */
+START_TEST(reserved_append_uses_the_reserve)
+{
+	struct queue_stats st;
+	struct spool_stats ss;
+	struct spool *sp;
+	struct queue *q;
+	unsigned taken;
+	uint32_t tag = 5000;
+	struct stat rs;
+	char *rpath;
+
+	make_dir();
+	fill(QUEUE_KEEP_OLDEST, 200, &st, &sp, &q, &taken);
+	ck_assert(st.full);
+	rpath = seg_path(SPOOL_RESERVE_FILE);
+	ck_assert_int_eq(stat(rpath, &rs), 0); /* set aside at open */
+	ck_assert_uint_ge((uint64_t)rs.st_size, SPOOL_RESERVE_BYTES);
+	/* An ordinary event is refused; a reserved one of the same size is not. */
+	ck_assert_int_eq(queue_append(q, test_make_event(1, 900, &tag)), QUEUE_DROPPED);
+	struct qevent *e = test_make_event(1, 901, &tag);
+	ck_assert_int_eq(queue_append_reserved(q, e), QUEUE_TAKEN);
+	spool_stats(sp, &ss);
+	ck_assert_uint_gt(ss.bytes, ss.max_bytes);
+	ck_assert_uint_eq(ss.reserve_used, 1);
+	/* Fill the reserve too: the next ones are held in memory, none lost. */
+	unsigned n = 0;
+	do {
+		ck_assert_int_eq(queue_append_reserved(q, test_make_event(1, 1000 + n, &tag)),
+		                 QUEUE_TAKEN);
+		queue_stats(q, &st);
+		n++;
+	} while (st.reserved_in_memory == 0 && n < 10000);
+	ck_assert_uint_eq(st.reserved_in_memory, 1);
+	ck_assert_uint_eq(st.full_dropped, 200 - taken + 1);
+	/* Every reserved event comes out. */
+	unsigned seen = 0;
+	while ((e = queue_pop(q, 0)) != NULL) {
+		const char *r = qitem_resource(e, &e->items[0]);
+		seen += strcmp(r, "R901") == 0 || atoi(r + 1) >= 1000;
+		queue_settle(q, e);
+	}
+	ck_assert_uint_eq(seen, n + 1);
+	/* Room came back: the reserve file is allocated again. */
+	ck_assert_int_eq(stat(rpath, &rs), 0);
+	ck_assert_uint_ge((uint64_t)rs.st_size, SPOOL_RESERVE_BYTES);
+	free(rpath);
+	queue_free(q);
+	spool_close(sp);
+	remove_dir();
+}
+END_TEST
+
+START_TEST(reserved_append_on_a_full_disk_empties_the_reserve_file)
+{
+	struct spool_opts o = {.dir = NULL,
+	                       .max_bytes = 1 << 20,
+	                       .sync = SPOOL_SYNC_BATCH,
+	                       .write_fn = faulty_write};
+	struct spool_recovery rec;
+	struct spool_stats ss;
+	struct spool *sp;
+	uint32_t tag = 0;
+	char err[512];
+	struct stat rs;
+
+	make_dir();
+	o.dir = dir;
+	fault_mode = 0;
+	sp = spool_open(&o, &rec, err, sizeof(err));
+	ck_assert_msg(sp != NULL, "%s", err);
+	char *rpath = seg_path(SPOOL_RESERVE_FILE);
+	/* The disk is full for one write: the reserve file gives its room. */
+	fault_mode = 3;
+	struct qevent *e = test_make_event(1, 1, &tag);
+	ck_assert_int_eq(spool_append(sp, e), SPOOL_FULL);
+	reserve_disk_full_once = true;
+	ck_assert_int_eq(spool_append_reserved(sp, e), SPOOL_OK);
+	ck_assert_int_eq(stat(rpath, &rs), 0);
+	ck_assert_int_eq(rs.st_size, 0);
+	spool_stats(sp, &ss);
+	ck_assert_uint_eq(ss.reserve_used, 1);
+	qevent_free(e);
+	free(rpath);
+	spool_close(sp);
+	remove_dir();
+}
+END_TEST
+
 static Suite *spool_suite(void)
 {
 	Suite *s = suite_create("spool");
@@ -743,6 +841,8 @@ static Suite *spool_suite(void)
 	tcase_add_test(tc, full_keep_oldest_drops_new_and_counts);
 	tcase_add_test(tc, full_keep_newest_discards_oldest_unsent);
 	tcase_add_test(tc, full_suspend_hands_the_event_back);
+	tcase_add_test(tc, reserved_append_uses_the_reserve);
+	tcase_add_test(tc, reserved_append_on_a_full_disk_empties_the_reserve_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
