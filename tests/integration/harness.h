@@ -72,7 +72,8 @@ void zr_sim_free(struct zr_sim *s);
 /* ---- the plugin ---- */
 
 /* Write dir/name (mode 0600): server 127.0.0.1, the port, user ZOSAUDIT,
- * password zossecret, timeout 5, drain_timeout 5, linger_ms 20, spool_dir
+ * password zossecret, timeout 5, drain_timeout 5, linger_ms 20, tls none,
+ * self_audit no (the suites count Linux records' items), spool_dir
  * dir/spool-NAME (a spool of its own per config), then extra
  * (`key = value` lines, which replace a default key of the same name).
  * Returns the path (caller frees). */
