@@ -777,7 +777,7 @@ START_TEST(shipped_sample_documents_defaults)
 		o += (size_t)sprintf(out + o, "%s\n", p);
 		keys++;
 	}
-	ck_assert_int_eq(keys, 33);
+	ck_assert_int_eq(keys, 34);
 	if (config_parse("sample", out, o, &c, collect, &ms))
 		dump(&ms);
 	ck_assert_int_eq(ms.n, 0);
@@ -788,6 +788,7 @@ START_TEST(shipped_sample_documents_defaults)
 	ck_assert_int_eq(c.format, d.format);
 	ck_assert_str_eq(c.class_name, d.class_name);
 	ck_assert_int_eq(c.event_code, d.event_code);
+	ck_assert_int_eq(c.self_audit, d.self_audit);
 	ck_assert_int_eq(c.violation, d.violation);
 	ck_assert_int_eq(c.link_value, d.link_value);
 	ck_assert_uint_eq(c.max_field_length, d.max_field_length);
