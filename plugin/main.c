@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef HAVE_LIBCAP_NG
 #include <cap-ng.h>
@@ -44,6 +45,7 @@
 #include "preflight.h"
 #include "queue.h"
 #include "reader.h"
+#include "selfreport.h"
 #include "sender.h"
 #include "setaside.h"
 #include "spool.h"
@@ -76,7 +78,8 @@ struct plugin {
 	char spool_dir[CONFIG_PATH_MAX];
 	char set_aside_file[CONFIG_PATH_MAX];
 	struct set_aside *sa;
-	struct operate *op; /* activity report, state file (operate.h) */
+	struct operate *op;    /* activity report, state file (operate.h) */
+	struct selfreport *sr; /* the plugin's own ZRA_ items (selfreport.h) */
 };
 
 /* Set by the signal handlers, read by the loop (signals only arrive
@@ -320,7 +323,7 @@ static void reload(struct plugin *p)
 		config_wipe(&nc);
 		return;
 	}
-	config_wipe(&p->cfg);
+	struct config old = p->cfg; /* for ZRA_RELOAD: which keys changed */
 	p->cfg = nc;
 	config_wipe(&nc);
 	apply_map_opts(p);
@@ -334,6 +337,8 @@ static void reload(struct plugin *p)
 	log_msg("ZRA0003I", "configuration %s reloaded: server %s, port %u, user %s, format %s",
 	        p->opt.config_path, p->cfg.server, p->cfg.port ? p->cfg.port : 389, p->cfg.user,
 	        format_name(p->cfg.format));
+	selfreport_reload(p->sr, &old, p->opt.config_path);
+	config_wipe(&old);
 }
 
 static void handle_signals(struct plugin *p)
@@ -372,8 +377,8 @@ static bool read_input(struct plugin *p, char *buf)
 	return false;
 }
 
-/* Read until end of input, SIGTERM from auditd or SIGINT. */
-static void run(struct plugin *p, const sigset_t *waitmask)
+/* Read until end of input, SIGTERM from auditd or SIGINT; says which. */
+static const char *run(struct plugin *p, const sigset_t *waitmask)
 {
 	static char buf[READ_CHUNK];
 	double last_tick = reader_clock();
@@ -402,6 +407,7 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		if (now - last_tick >= AGE_SECONDS) {
 			reader_tick(p->rd);
 			operate_tick(p->op, reader_input(p->rd), p->q, p->snd);
+			selfreport_tick(p->sr, now, (int64_t)time(NULL));
 			last_tick = now;
 		}
 	}
@@ -409,6 +415,7 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 	        "%s: delivering what is queued for at most %u s; the rest stays in the "
 	        "spool %s for the next start",
 	        why, p->cfg.drain_timeout, p->spool_dir);
+	return why;
 }
 
 /* ---- start and stop ---- */
@@ -523,6 +530,12 @@ static int start(struct plugin *p)
 	        p->cfg.q_depth, p->cfg.window, p->cfg.batch_items, p->cfg.batch_bytes,
 	        p->cfg.linger_ms, p->spool_dir, p->cfg.spool_max_size,
 	        sync_names[p->cfg.spool_sync], full_names[p->cfg.spool_full_action]);
+	p->sr = selfreport_new(&p->cfg, p->rd, p->q, p->snd);
+	if (!p->sr) {
+		log_msg("ZRA0012E", "cannot start: out of memory");
+		return -1;
+	}
+	selfreport_start(p->sr, PACKAGE_VERSION, p->opt.config_path);
 	if (sender_start(p->snd) != 0) {
 		log_msg("ZRA0012E", "cannot start the sender thread: %s", strerror(errno));
 		return -1;
@@ -536,6 +549,7 @@ static void finish(struct plugin *p)
 	if (p->snd)
 		sender_free(p->snd);
 	operate_free(p->op); /* after the sender: it counts into op's stats */
+	selfreport_free(p->sr);
 	queue_free(p->q);
 	/* After the sender: it settles into the spool and sets items aside. */
 	reader_close(p->rd);
@@ -568,8 +582,9 @@ int main(int argc, char **argv)
 	if (start(&p) != 0) {
 		rc = 1;
 	} else {
-		run(&p, &waitmask);
+		const char *why = run(&p, &waitmask);
 		reader_stop(p.rd);
+		selfreport_stop(p.sr, why, reader_clock(), (int64_t)time(NULL));
 		queue_close(p.q);
 		sender_stop(p.snd, p.cfg.drain_timeout);
 		log_summary(&p);

@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "log.h"
 #include "reader.h"
+#include "selfaudit.h"
 #include "stats.h"
 
 struct reader {
@@ -47,6 +48,10 @@ struct reader {
 	uint64_t discard_reported; /* keep_newest discards already logged */
 	uint64_t errors_reported;  /* spool write errors already logged */
 	bool suspended;            /* not reading auditd: the spool is full */
+	struct item_list self;     /* the plugin's own audit items (reader_self) */
+	/* Nodes of the events a full spool refused since reader_drop_nodes. */
+	char drop_nodes[READER_DROP_NODES_LEN];
+	bool drop_nodes_cut;
 };
 
 double reader_clock(void)
@@ -114,6 +119,28 @@ static void unstall_first(struct reader *r, struct qevent *next)
 }
 
 /* Encode a whole event and queue it (the assembler's emit callback). */
+/* Remember the node of an event the queue refused, for ZRA_GAP: distinct
+ * names, comma-separated, as many as fit ("" is this host). */
+static void note_drop_node(struct reader *r, const struct item_list *l)
+{
+	const char *node = item_text(l, l->ev.node);
+	size_t used = strlen(r->drop_nodes), n = strlen(node);
+
+	if (!*node)
+		node = r->mo && r->mo->hostname ? r->mo->hostname : "";
+	n = strlen(node);
+	if (!n || r->drop_nodes_cut)
+		return;
+	for (const char *p = r->drop_nodes; (p = strstr(p, node)) != NULL; p += n)
+		if ((p == r->drop_nodes || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return;
+	if (used + n + 2 > sizeof(r->drop_nodes)) {
+		r->drop_nodes_cut = true;
+		return;
+	}
+	snprintf(r->drop_nodes + used, sizeof(r->drop_nodes) - used, "%s%s", used ? "," : "", node);
+}
+
 static void hand_on(struct item_list *l, void *arg)
 {
 	struct reader *r = arg;
@@ -137,6 +164,7 @@ static void hand_on(struct item_list *l, void *arg)
 		r->items_queued += n;
 		break;
 	case QUEUE_DROPPED:
+		note_drop_node(r, l);
 		break;
 	case QUEUE_SUSPENDED:
 		stall(r, e, l);
@@ -355,6 +383,7 @@ struct reader *reader_open(const struct reader_opts *o)
 	r->q = o->q;
 	assemble_init(&r->asm_, hand_on, r);
 	buf_init(&r->scratch);
+	item_list_init(&r->self);
 	r->in = make_input(r, o->format);
 	if (!r->in) {
 		log_msg("ZRA0012E", "cannot start: out of memory");
@@ -392,6 +421,7 @@ void reader_close(struct reader *r)
 	assemble_free(&r->asm_);
 	free(r->stalled_id);
 	buf_free(&r->scratch);
+	item_list_free(&r->self);
 	free(r);
 }
 
@@ -619,6 +649,26 @@ void reader_stop(struct reader *r)
 		        r->dir, r->nstalled, intake_error(r->ik));
 	}
 	free_stalled(r);
+}
+
+int reader_self(struct reader *r, const struct selfaudit_event *ev)
+{
+	struct qevent *e;
+
+	if (selfaudit_map(ev, r->mo, &r->self) < 0)
+		return -1;
+	e = qevent_new(&r->self, &r->tag, &r->scratch);
+	item_list_clear(&r->self);
+	if (!e)
+		return -1;
+	return queue_append_reserved(r->q, e) == QUEUE_TAKEN ? 0 : -1;
+}
+
+void reader_drop_nodes(struct reader *r, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", r->drop_nodes, r->drop_nodes_cut ? ",..." : "");
+	r->drop_nodes[0] = '\0';
+	r->drop_nodes_cut = false;
 }
 
 const struct input *reader_input(const struct reader *r)

@@ -114,6 +114,18 @@ void reader_stop(struct reader *r);
  * with the items the sender set aside in set_aside_file. */
 void reader_log_summary(const struct reader *r, uint64_t set_aside, const char *set_aside_file);
 
+/* The plugin's own audit item ev (selfaudit.h), mapped with the reader's
+ * map options and ItemTags and queued with the spool's reserve
+ * (queue_append_reserved): never dropped for room. 0, or -1 (ENOMEM, or
+ * the queue is closed). */
+struct selfaudit_event;
+int reader_self(struct reader *r, const struct selfaudit_event *ev);
+
+/* The nodes of the events a full spool (keep_oldest) refused since the last
+ * call, comma-separated, ",..." when more than fit; then forgets them. */
+#define READER_DROP_NODES_LEN 256
+void reader_drop_nodes(struct reader *r, char *out, size_t len);
+
 const struct input *reader_input(const struct reader *r);
 const char *reader_dir(const struct reader *r);
 void reader_stats(const struct reader *r, struct reader_stats *st);
