@@ -11,6 +11,9 @@
 # Output: {complete, checks: [{check, ok, detail, a}], figures}. `a` marks
 # arrival checks: the test polls until they all hold, then judges all.
 #
+# The plugin's own items (resources ZRA_*, audispd-zos-remote(8) SELF-AUDIT)
+# are checked apart: ZRA_START must arrive; the Linux checks see only
+# the items Linux records made.
 # Expectations come from shared/spec/mapping.md: one item per record,
 # Resource = record type, Qualifier 0/3/1 from success=/res=, LinkValue =
 # serial (BE, bytes 0-3) + seconds (BE, bytes 4-7), relocate 1 = type 113
@@ -155,7 +158,8 @@ def user_checks($smf; $what; $res; $exe; $field; $vals):
 
 (split("\n") | map(select(length > 0))) as $lines
 | [$lines[] | . as $l | (try fromjson catch {kind: "BAD", text: $l})] as $all
-| [$all[] | select(.kind == "smf")] as $smf
+| [$all[] | select(.kind == "smf" and ((.resource // "") | startswith("ZRA_") | not))] as $smf
+| [$all[] | select(.kind == "smf" and ((.resource // "") | startswith("ZRA_")))] as $self
 | [$all[] | select(.kind == "item")] as $notwritten
 | [$all[] | select(.kind == "request")] as $reqs
 | [$all[] | select(.kind == "bind")] as $binds
@@ -182,6 +186,9 @@ def user_checks($smf; $what; $res; $exe; $field; $vals):
          ([$smf[] | select(.resource == "CONFIG_CHANGE" and hasrel("op=add_rule") and hasrel("key=" + $key))] | length)
          >= ($nrules | tonumber);
          [$smf[] | select(.resource == "CONFIG_CHANGE") | rel_with("op=")[], rel_with("key=")[]] | join(" ")),
+      ck("plugin: its own ZRA_START (self-audit) arrives with msgid=ZRA0001I";
+         any($self[]; .resource == "ZRA_START" and hasrel("msgid=ZRA0001I"));
+         [$self[] | .resource] | join(",")),
       ck("auditd: DAEMON_START op=start arrives with qualifier 0";
          any($smf[]; .resource == "DAEMON_START" and hasrel("op=start") and .qualifier == 0);
          [$smf[] | select(.resource == "DAEMON_START") | .qualifier] | tostring),
