@@ -1,10 +1,12 @@
 /* selfreport.c - the plugin's reports on itself into the trail (selfreport.h). */
 #include "selfreport.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,9 +19,9 @@
 #include "sender.h"
 #include "spool.h"
 
-#define SELFREPORT_QUIET    1.0  /* seconds without a further loss before a gap is told */
-#define SELFREPORT_MAX_OPEN 60.0 /* a loss going on is told at least this often */
-#define SELFREPORT_FIELDS   8
+#define SELFREPORT_QUIET    1.0       /* seconds without a further loss before a gap is told */
+#define SELFREPORT_MAX_OPEN 60.0      /* a loss going on is told at least this often */
+#define SELFREPORT_MARKER   "running" /* in the spool directory while the plugin runs */
 
 struct selfreport {
 	const struct config *cfg;
@@ -28,7 +30,8 @@ struct selfreport {
 	struct sender *snd;
 	struct selfwatch w;
 	bool watching;
-	uint32_t seq; /* the sequence number of the last item of ours */
+	uint32_t seq;  /* the sequence number of the last item of ours */
+	int marker_fd; /* SPOOL_DIR/running, -1 when it could not be made */
 };
 
 struct selfreport *selfreport_new(const struct config *c, struct reader *rd, struct queue *q,
@@ -42,11 +45,14 @@ struct selfreport *selfreport_new(const struct config *c, struct reader *rd, str
 	sr->rd = rd;
 	sr->q = q;
 	sr->snd = snd;
+	sr->marker_fd = -1;
 	return sr;
 }
 
 void selfreport_free(struct selfreport *sr)
 {
+	if (sr && sr->marker_fd >= 0)
+		close(sr->marker_fd);
 	free(sr);
 }
 
@@ -171,6 +177,38 @@ static void step(struct selfreport *sr, double mono, int64_t wall, bool final)
 	}
 }
 
+/* The marker file says a run is under way; its mtime is the last tick.
+ * Found at start, it says the previous run did not stop (kill -9, a crash,
+ * a power cut): what auditd had written into the pipe and the plugin had
+ * not read then is lost, and nobody can count it. */
+static void check_marker(struct selfreport *sr)
+{
+	char path[CONFIG_PATH_MAX + 16], when[32], summary[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", reader_dir(sr->rd), SELFREPORT_MARKER);
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		iso_utc((int64_t)st.st_mtime, when, sizeof(when));
+		snprintf(summary, sizeof(summary), "the previous run ended without stopping at %s",
+		         when);
+		const struct selfaudit_field fl[] = {{"reason", "unclean_exit"},
+		                                     {"count", "unknown"},
+		                                     {"first", when},
+		                                     {"last", when}};
+		uint32_t seq = emit(sr, SELFAUDIT_GAP, "ZRA0854W", summary, fl, 4);
+		log_msg("ZRA0854W",
+		        "the previous run ended without stopping (kill -9, crash or power cut) "
+		        "about "
+		        "%s: records auditd had written into the pipe and it had not read are "
+		        "lost, "
+		        "an unknown number; told in SMF as ZRA_GAP %" PRIu32,
+		        when, seq);
+	}
+	unlink(path);
+	sr->marker_fd =
+	        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+}
+
 void selfreport_start(struct selfreport *sr, const char *version, const char *config_path)
 {
 	struct reader_stats rs;
@@ -188,6 +226,7 @@ void selfreport_start(struct selfreport *sr, const char *version, const char *co
 	                                     {"pid", pid},           {"spool_events", events},
 	                                     {"spool_items", items}, {"intake_records", intake}};
 	emit(sr, SELFAUDIT_START, "ZRA0001I", summary, fl, 6);
+	check_marker(sr);
 	/* Watch from here: the start item itself is not a late delivery. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sample(sr, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, (int64_t)time(NULL), &s);
@@ -198,6 +237,8 @@ void selfreport_start(struct selfreport *sr, const char *version, const char *co
 void selfreport_tick(struct selfreport *sr, double mono, int64_t wall)
 {
 	step(sr, mono, wall, false);
+	if (sr->marker_fd >= 0)
+		futimens(sr->marker_fd, NULL); /* alive: the marker's mtime is now */
 }
 
 void selfreport_reload(struct selfreport *sr, const struct config *old, const char *config_path)
@@ -232,4 +273,10 @@ void selfreport_stop(struct selfreport *sr, const char *reason, double mono, int
 	                                     {"records", records}, {"events", events},
 	                                     {"items", items},     {"spool_events", left}};
 	emit(sr, SELFAUDIT_STOP, "ZRA0011I", summary, fl, 6);
+	if (sr->marker_fd >= 0) {
+		char path[CONFIG_PATH_MAX + 16];
+
+		snprintf(path, sizeof(path), "%s/%s", reader_dir(sr->rd), SELFREPORT_MARKER);
+		unlink(path); /* a stop: the next start finds no marker */
+	}
 }

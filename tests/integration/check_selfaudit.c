@@ -331,6 +331,55 @@ START_TEST(reload_names_the_changed_key)
 }
 END_TEST
 
+/* A kill -9 leaves the running marker: the next start tells the gap it
+ * cannot count. */
+START_TEST(unclean_exit_is_told)
+{
+	char *dir = zr_tmpdir(), *conf, *text = zr_gen_records(10, 1, 1700000000);
+	struct zr_sim s;
+	struct zr_plugin p, p2;
+	struct zr_journal j;
+	char v[256];
+
+	ck_assert_int_eq(zr_sim_start(&s, dir, 0, NULL), 0);
+	conf = zr_config_write(dir, "k9.conf", s.port, "self_audit = yes\n");
+	ck_assert_int_eq(zr_plugin_start(&p, dir, NULL, conf, NULL, NULL), 0);
+	ck_assert_int_eq(zr_plugin_feed(&p, text, strlen(text)), 0);
+	zr_journal_wait_items(s.journal, 11, 20);
+	zr_plugin_kill(&p);
+	ck_assert_int_eq(zr_plugin_start(&p2, dir, "plugin2.log", conf, NULL, NULL), 0);
+	ck_assert(zr_plugin_wait_log(&p2, "ZRA0854W", 10));
+	zr_journal_wait_items(s.journal, 13, 20); /* START, 10, START, GAP */
+	zr_plugin_close_input(&p2);
+	ck_assert(zr_plugin_wait(&p2, 20));
+	/* A clean stop removed the marker: a third run tells no gap. */
+	struct zr_plugin p3;
+	ck_assert_int_eq(zr_plugin_start(&p3, dir, "plugin3.log", conf, NULL, NULL), 0);
+	zr_plugin_close_input(&p3);
+	ck_assert(zr_plugin_wait(&p3, 20));
+	char *log3 = zr_plugin_log(&p3);
+	ck_assert_ptr_null(strstr(log3, "ZRA0854W"));
+	free(log3);
+	ck_assert_int_eq(zr_journal_load(s.journal, &j), 0);
+	ck_assert_uint_eq(count_res(&j, "ZRA_GAP"), 1);
+	for (size_t i = 0; i < j.n; i++)
+		if (strcmp(zr_jstr(j.line[i], "resource"), "ZRA_GAP") == 0) {
+			ck_assert_str_eq(field(j.line[i], "reason", v, sizeof v), "unclean_exit");
+			ck_assert_str_eq(field(j.line[i], "count", v, sizeof v), "unknown");
+			ck_assert_str_eq(field(j.line[i], "msgid", v, sizeof v), "ZRA0854W");
+		}
+	zr_journal_free(&j);
+	zr_plugin_free(&p);
+	zr_plugin_free(&p2);
+	zr_plugin_free(&p3);
+	zr_sim_stop(&s, 0);
+	zr_sim_free(&s);
+	free(conf);
+	free(text);
+	free(dir);
+}
+END_TEST
+
 START_TEST(off_sends_none)
 {
 	char *dir = zr_tmpdir(), *conf, *text = zr_gen_records(20, 1, 1700000000);
@@ -367,6 +416,7 @@ int main(void)
 	tcase_add_test(zr_tcase(s, "gap", 120), gap_counts_what_a_full_spool_dropped);
 	tcase_add_test(zr_tcase(s, "late", 90), late_after_an_outage);
 	tcase_add_test(zr_tcase(s, "reload", 60), reload_names_the_changed_key);
+	tcase_add_test(zr_tcase(s, "unclean", 90), unclean_exit_is_told);
 	tcase_add_test(zr_tcase(s, "off", 60), off_sends_none);
 	return zr_run(s);
 }
