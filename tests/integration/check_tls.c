@@ -101,10 +101,11 @@ static void sim_start(const struct tls_env *e, struct zr_sim *s, const char *nam
 static char *conf_write(const struct tls_env *e, const char *name, int port, const char *extra)
 {
 	char *path = zr_path(e->dir, name), text[4096];
-	int n = snprintf(text, sizeof text,
-	                 "server = 127.0.0.1\nport = %d\nuser = ZOSAUDIT\ntimeout = 2\n"
-	                 "drain_timeout = 5\nlinger_ms = 20\nspool_dir = %s/spool-%s\n%s",
-	                 port, e->dir, name, extra);
+	int n = snprintf(
+	        text, sizeof text,
+	        "server = 127.0.0.1\nport = %d\nuser = ZOSAUDIT\ntimeout = 2\n"
+	        "drain_timeout = 5\nlinger_ms = 20\nself_audit = no\nspool_dir = %s/spool-%s\n%s",
+	        port, e->dir, name, extra);
 	ck_assert(n > 0 && (size_t)n < sizeof text);
 	ck_assert_int_eq(zr_write_file(path, text, (size_t)n, 0600), 0);
 	return path;

@@ -682,7 +682,7 @@ int main(int argc, char **argv)
 		die("cannot make the spool directory in %s", dir);
 	fprintf(cf,
 	        "server = 127.0.0.1\nport = %d\nuser = ZOSAUDIT\npassword = zossecret\n"
-	        "tls = none\ndrain_timeout = %d\nq_depth = 65536\nspool_dir = %s\n",
+	        "tls = none\nself_audit = no\ndrain_timeout = %d\nq_depth = 65536\nspool_dir = %s\n",
 	        port, DRAIN_S, spool);
 	fclose(cf);
 	chmod(conf, 0600);
