@@ -124,7 +124,7 @@ static void unstall_first(struct reader *r, struct qevent *next)
 static void note_drop_node(struct reader *r, const struct item_list *l)
 {
 	const char *node = item_text(l, l->ev.node);
-	size_t used = strlen(r->drop_nodes), n = strlen(node);
+	size_t used = strlen(r->drop_nodes), n;
 
 	if (!*node)
 		node = r->mo && r->mo->hostname ? r->mo->hostname : "";

@@ -502,7 +502,7 @@ static void reserve_fill(struct spool *sp)
 		return;
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    posix_fallocate(fd, 0, SPOOL_RESERVE_BYTES) == 0)
+	    posix_fallocate(fd, 0, (off_t)SPOOL_RESERVE_BYTES) == 0)
 		sp->reserve_full = true;
 	close(fd);
 }

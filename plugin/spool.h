@@ -61,7 +61,7 @@
 #define SPOOL_ENTRY_MAX     (64u * 1024 * 1024) /* a longer length is damage */
 #define SPOOL_HEAD_INTERVAL 0.5                 /* seconds between head file writes */
 /* Room kept for the plugin's own audit items (spool_append_reserved). */
-#define SPOOL_RESERVE_BYTES (64u * 1024)
+#define SPOOL_RESERVE_BYTES ((uint64_t)64 * 1024)
 #define SPOOL_RESERVE_FILE  "reserve"
 
 /* enum spool_sync (the sync policy) is segfile.h's: the intake log shares it. */
