@@ -47,6 +47,7 @@
 #include "operate.h"
 #include "sender.h"
 #include "spool.h"
+#include "stop.h"
 
 #define PROG        "audispd-zos-remote"
 #define READ_CHUNK  ((size_t)64 * 1024)
@@ -861,9 +862,18 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		}
 	}
 	log_msg("ZRA0011I",
-	        "%s: delivering what is queued for at most %u s; the rest stays in the "
-	        "spool %s for the next start",
-	        why, p->cfg.drain_timeout, p->spool_dir);
+	        "%s: stopping; what was read is in the spool %s; delivering for at most "
+	        "%.1f s more, what is not answered by then is sent at the next start",
+	        why, p->spool_dir,
+	        sig_term || sig_int || p->cfg.drain_timeout < STOP_GRACE
+	                ? STOP_GRACE
+	                : (double)p->cfg.drain_timeout);
+}
+
+/* stop_sender's question: did auditd (or ^C) say stop now? */
+static bool stop_now(void)
+{
+	return sig_term || sig_int;
 }
 
 /* ---- start and stop ---- */
@@ -1108,7 +1118,7 @@ int main(int argc, char **argv)
 		flush_events(&p);
 		settle_stalled(&p);
 		queue_close(p.q);
-		sender_stop(p.snd, p.cfg.drain_timeout);
+		stop_sender(p.snd, p.cfg.drain_timeout, stop_now(), &waitmask, stop_now);
 		log_summary(&p);
 	}
 	finish(&p);
