@@ -47,12 +47,12 @@
 #include "operate.h"
 #include "sender.h"
 #include "spool.h"
+#include "spoollock.h"
 #include "stop.h"
 
 #define PROG        "audispd-zos-remote"
 #define READ_CHUNK  ((size_t)64 * 1024)
 #define AGE_SECONDS 1.0
-#define SPOOL_BASE  "/var/spool/audit/zos-remote"
 #define STALL_POLL  0.1 /* seconds between retries while reading is suspended */
 
 struct options {
@@ -61,6 +61,7 @@ struct options {
 	bool version;
 	int format; /* -1: from the config file */
 	const char *config_path;
+	const char *plugins_dir; /* auditd's, for configs sharing our spool */
 };
 
 /* Everything the reader thread owns. */
@@ -102,6 +103,8 @@ struct plugin {
 	uint64_t errors_reported;  /* spool write errors already logged */
 	bool suspended;            /* not reading auditd: the spool is full */
 	struct operate *op;        /* activity report, state file (operate.h) */
+	int lock_fd;               /* the spool's lock, held until exit (spoollock.h) */
+	const sigset_t *waitmask;  /* signals let in while waiting (ppoll) */
 };
 
 /* Set by the signal handlers, read by the loop (signals only arrive
@@ -151,12 +154,15 @@ static void set_now(struct plugin *p)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: %s [--stderr] [--format string|binary] [--check] [--version] [CONFIG]\n"
+	        "usage: %s [--stderr] [--format string|binary] [--check] [--plugins-dir DIR]\n"
+	        "       [--version] [CONFIG]\n"
 	        "  Reads audit records from auditd on stdin and sends them to z/OS RACF\n"
 	        "  (ICTX remote audit over LDAP). CONFIG defaults to %s.\n"
 	        "  --stderr   copy every log message to stderr\n"
 	        "  --format   input format, overrides the config key `format`\n"
 	        "  --check    check the configuration, print every problem, exit 0 or 1\n"
+	        "  --plugins-dir  auditd's plugins.d, to find configs that share the spool\n"
+	        "             (default " SPOOL_PLUGINS_DIR ")\n"
 	        "  --version  print the version\n",
 	        PROG, CONFIG_DEFAULT_PATH);
 }
@@ -165,13 +171,18 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-	        {"stderr", no_argument, NULL, 's'}, {"format", required_argument, NULL, 'f'},
-	        {"check", no_argument, NULL, 'c'},  {"version", no_argument, NULL, 'V'},
-	        {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
+	        {"stderr", no_argument, NULL, 's'},
+	        {"format", required_argument, NULL, 'f'},
+	        {"check", no_argument, NULL, 'c'},
+	        {"version", no_argument, NULL, 'V'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"plugins-dir", required_argument, NULL, 'p'},
+	        {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct options){.format = -1, .config_path = CONFIG_DEFAULT_PATH};
+	*o = (struct options){
+	        .format = -1, .config_path = CONFIG_DEFAULT_PATH, .plugins_dir = SPOOL_PLUGINS_DIR};
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -190,6 +201,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'c':
 			o->check = true;
+			break;
+		case 'p':
+			o->plugins_dir = optarg;
 			break;
 		case 'V':
 			o->version = true;
@@ -534,21 +548,11 @@ static const char *const full_names[] = {"keep_oldest", "keep_newest", "suspend"
 static void spool_paths(const struct plugin *p, const struct config *c, char *dir, size_t dirlen,
                         char *sa, size_t salen)
 {
-	const char *base = strrchr(p->opt.config_path, '/');
-	size_t n;
-
-	base = base ? base + 1 : p->opt.config_path;
-	n = strlen(base);
-	if (n > 5 && strcmp(base + n - 5, ".conf") == 0)
-		n -= 5;
-	if (c->spool_dir[0])
-		snprintf(dir, dirlen, "%s", c->spool_dir);
-	else
-		snprintf(dir, dirlen, "%s/%.*s", SPOOL_BASE, (int)n, base);
+	spool_dir_of(p->opt.config_path, c->spool_dir, dir, dirlen);
 	if (c->set_aside_file[0])
 		snprintf(sa, salen, "%s", c->set_aside_file);
-	else
-		snprintf(sa, salen, "%s/set-aside", dir);
+	else if (snprintf(sa, salen, "%s/set-aside", dir) >= (int)salen)
+		sa[0] = '\0'; /* too long: set_aside_open says so */
 }
 
 /* Size cap, sync policy and full action take effect at once (SIGHUP);
@@ -626,6 +630,35 @@ static void replay_intake(struct plugin *p)
 	intake_step(p, true);
 }
 
+static void log_conflict(void *arg, const char *msg)
+{
+	(void)arg;
+	log_msg("ZRA0025E", "cannot start: %s", msg);
+}
+
+static bool give_up_waiting(void)
+{
+	return sig_term || sig_int;
+}
+
+/* One spool, one process (spoollock.h): before anything in it is read. */
+static int lock_spool(struct plugin *p)
+{
+	char err[3 * CONFIG_PATH_MAX];
+
+	if (spool_conflicts(p->opt.plugins_dir, p->opt.config_path, p->spool_dir, log_conflict,
+	                    NULL))
+		return -1;
+	p->lock_fd =
+	        spool_lock(p->spool_dir, p->opt.config_path, SPOOL_LOCK_WAIT + p->cfg.drain_timeout,
+	                   p->waitmask, give_up_waiting, err, sizeof(err));
+	if (p->lock_fd < 0) {
+		log_msg("ZRA0015E", "cannot start: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int open_spool(struct plugin *p)
 {
 	struct spool_opts o = {.max_bytes = (uint64_t)p->cfg.spool_max_size << 20,
@@ -635,6 +668,8 @@ static int open_spool(struct plugin *p)
 	spool_paths(p, &p->cfg, p->spool_dir, sizeof(p->spool_dir), p->set_aside_file,
 	            sizeof(p->set_aside_file));
 	o.dir = p->spool_dir;
+	if (lock_spool(p) != 0)
+		return -1;
 	p->sp = spool_open(&o, &p->rec, err, sizeof(err));
 	if (!p->sp) {
 		log_msg("ZRA0015E", "cannot start: %s", err);
@@ -1064,6 +1099,8 @@ static void finish(struct plugin *p)
 	spool_close(p->sp);
 	set_aside_close(p->sa);
 	intake_close(p->ik);
+	if (p->lock_fd >= 0)
+		close(p->lock_fd); /* last: the spool is closed */
 	input_free(p->in);
 	assemble_free(&p->asm_);
 	free(p->stalled_id);
@@ -1078,8 +1115,12 @@ static int check_only(const struct options *o)
 	int n = config_load(o->config_path, &c, print_problem, NULL);
 
 	if (n == 0) {
+		char dir[CONFIG_PATH_MAX];
+
 		config_warnings(&c, print_warning, NULL);
 		n = preflight_check(o->config_path, &c, print_problem, NULL);
+		spool_dir_of(o->config_path, c.spool_dir, dir, sizeof(dir));
+		n += spool_conflicts(o->plugins_dir, o->config_path, dir, print_problem, NULL);
 	}
 	config_wipe(&c);
 	if (n) {
@@ -1107,6 +1148,8 @@ int main(int argc, char **argv)
 	/* First: a SIGHUP or SIGTERM from auditd right after the start must
 	 * not kill us by its default action. */
 	setup_signals(&waitmask);
+	p.waitmask = &waitmask;
+	p.lock_fd = -1;
 	umask(077);
 	make_ident(p.opt.config_path, p.ident, sizeof(p.ident));
 	log_open(p.ident, p.opt.to_stderr);

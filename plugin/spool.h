@@ -183,4 +183,8 @@ int set_aside_write(struct set_aside *sa, const struct qevent *e, const struct q
                     const char *detail);
 const char *set_aside_path(const struct set_aside *sa);
 
+/* mkdir -p path (mode 0700 for what it creates); path is restored. 0, or
+ * -1 with errno. Also used by spoollock.c, before the spool is opened. */
+int spool_mkdirs(char *path);
+
 #endif

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -155,6 +157,205 @@ START_TEST(test_stop)
 }
 END_TEST
 
+/* ---- one spool, one process ---- */
+
+static bool log_has(const struct zr_plugin *p, const char *needle)
+{
+	char *log = zr_plugin_log(p);
+	bool has = strstr(log, needle) != NULL;
+
+	free(log);
+	return has;
+}
+
+/* Everything of every log in ls arrived at the simulator of dir: one more
+ * run on conf against a healthy server. */
+static void expect_all(const char *dir, const char *name, struct zr_log *ls, size_t n,
+                       const char *what)
+{
+	struct zr_sim s;
+	struct zr_plugin p;
+	struct zr_verdict v;
+
+	ck_assert_int_eq(zr_sim_start(&s, dir, 0, NULL), 0);
+	char *conf = zr_config_write(dir, name, s.port, "drain_timeout = 20\n");
+	ck_assert(zr_plugin_run_file(&p, dir, conf, "/dev/null", NULL, 30));
+	for (size_t i = 0; i < n; i++) {
+		bool all = zr_wait_delivered(&ls[i], s.journal, 5, &v);
+		printf("%s, input %zu: %zu of %zu records delivered\n", what, i + 1, v.delivered,
+		       v.expected);
+		if (!all)
+			show_log(&p);
+		ck_assert_msg(all, "%s, input %zu: %zu of %zu records delivered", what, i + 1,
+		              v.delivered, v.expected);
+	}
+	zr_sim_stop(&s, SIGTERM);
+	zr_sim_free(&s);
+	zr_plugin_free(&p);
+	free(conf);
+}
+
+/* Two processes started on one config at once, the server down: the
+ * second waits for the first, says why it cannot start, and reads
+ * nothing; run again once the first is gone, it delivers everything. */
+START_TEST(test_two_at_once)
+{
+	char *dir = zr_tmpdir(), pidtext[64];
+	struct zr_sim s;
+	struct zr_plugin a, b, b2;
+	struct zr_log l[2];
+	char *ga = zr_gen_records(3000, 1, 1700200000);
+	char *gb = zr_gen_records(100, 5001, 1700210000);
+
+	ck_assert_int_eq(zr_log_parse(ga, strlen(ga), &l[0]), 0);
+	ck_assert_int_eq(zr_log_parse(gb, strlen(gb), &l[1]), 0);
+	sim_in_state(&s, dir, DOWN);
+	char *conf = zr_config_write(dir, "one.conf", s.port, "drain_timeout = 0\n");
+	ck_assert_int_eq(zr_plugin_start(&a, dir, "a.log", conf, NULL, NULL), 0);
+	ck_assert_int_eq(zr_plugin_start(&b, dir, "b.log", conf, NULL, NULL), 0);
+	ck_assert_int_eq(zr_plugin_feed(&a, l[0].text, l[0].len), 0);
+	ck_assert_int_eq(zr_plugin_feed(&b, l[1].text, l[1].len), 0); /* fits the pipe */
+	/* One of them has the spool; make a the holder for the rest. */
+	ck_assert(zr_plugin_wait_log(&a, "ZRA0001I", 5) || zr_plugin_wait_log(&b, "ZRA0001I", 5));
+	if (log_has(&b, "ZRA0001I")) {
+		struct zr_plugin t = a;
+		struct zr_log tl = l[0];
+		a = b;
+		b = t;
+		l[0] = l[1];
+		l[1] = tl;
+	}
+	snprintf(pidtext, sizeof pidtext, "in use by process %d with config %s", (int)a.pid, conf);
+	ck_assert(zr_plugin_wait_log(&b, "ZRA0022W", 5));
+	bool exited = zr_plugin_wait(&b, 10 * zr_scale());
+	char *blog = zr_plugin_log(&b);
+	printf("second process: %s\n", strstr(blog, "ZRA0015E") ? strstr(blog, "ZRA0015E") : blog);
+	ck_assert_msg(exited, "the second process still waits after 10 s");
+	ck_assert_int_eq(zr_plugin_exit_code(&b), 1);
+	ck_assert_msg(strstr(blog, pidtext), "no '%s' in: %s", pidtext, blog);
+	ck_assert_msg(strstr(blog, "did not exit within 5 s. Nothing was read from auditd"), "%s",
+	              blog);
+	ck_assert_msg(!strstr(blog, "ZRA0001I"), "the second process started: %s", blog);
+	free(blog);
+	/* The first goes on, alone: its input ends. */
+	zr_plugin_close_input(&a);
+	ck_assert(zr_plugin_wait(&a, 10 * zr_scale()));
+	ck_assert_int_eq(zr_plugin_exit_code(&a), 0);
+	/* auditd would start the second again: now it reads its input. */
+	char *in = zr_path(dir, "b.input");
+	ck_assert_int_eq(zr_log_write(&l[1], in), 0);
+	ck_assert(zr_plugin_run_file(&b2, dir, conf, in, NULL, 15));
+	ck_assert_int_eq(zr_plugin_exit_code(&b2), 0);
+	ck_assert(!log_has(&b2, "ZRA0022W"));
+	expect_all(dir, "one.conf", l, 2, "two processes at once");
+	zr_plugin_free(&a);
+	zr_plugin_free(&b);
+	zr_plugin_free(&b2);
+	zr_sim_free(&s);
+	zr_log_free(&l[0]);
+	zr_log_free(&l[1]);
+	free(in);
+	free(conf);
+	free(ga);
+	free(gb);
+	free(dir);
+}
+END_TEST
+
+/* A successor started while its predecessor drains after end of input
+ * (drain_timeout 2, server down) waits for it, then starts: nothing lost. */
+START_TEST(test_successor_waits)
+{
+	char *dir = zr_tmpdir();
+	struct zr_sim s;
+	struct zr_plugin a, b;
+	struct zr_log l[2];
+	char *ga = zr_gen_records(2000, 1, 1700300000);
+	char *gb = zr_gen_records(2000, 3001, 1700310000);
+
+	ck_assert_int_eq(zr_log_parse(ga, strlen(ga), &l[0]), 0);
+	ck_assert_int_eq(zr_log_parse(gb, strlen(gb), &l[1]), 0);
+	sim_in_state(&s, dir, DOWN);
+	char *conf = zr_config_write(dir, "drain.conf", s.port, "drain_timeout = 2\n");
+	ck_assert_int_eq(zr_plugin_start(&a, dir, "a.log", conf, NULL, NULL), 0);
+	ck_assert_int_eq(zr_plugin_feed(&a, l[0].text, l[0].len), 0);
+	zr_plugin_close_input(&a);
+	ck_assert(zr_plugin_wait_log(&a, "ZRA0011I", 5)); /* draining */
+	char *in = zr_path(dir, "b.input");
+	ck_assert_int_eq(zr_log_write(&l[1], in), 0);
+	ck_assert_int_eq(zr_plugin_start(&b, dir, "b.log", conf, in, NULL), 0);
+	ck_assert(zr_plugin_wait(&b, 15 * zr_scale()));
+	ck_assert(zr_plugin_wait(&a, 5 * zr_scale()));
+	char *blog = zr_plugin_log(&b);
+	printf("successor: waited: %s; started: %s\n", strstr(blog, "ZRA0022W") ? "yes" : "no",
+	       strstr(blog, "ZRA0023I") ? "yes" : "no");
+	ck_assert_msg(strstr(blog, "ZRA0022W") && strstr(blog, "ZRA0023I"), "%s", blog);
+	free(blog);
+	ck_assert_int_eq(zr_plugin_exit_code(&a), 0);
+	ck_assert_int_eq(zr_plugin_exit_code(&b), 0);
+	expect_all(dir, "drain.conf", l, 2, "successor while the predecessor drains");
+	zr_plugin_free(&a);
+	zr_plugin_free(&b);
+	zr_sim_free(&s);
+	zr_log_free(&l[0]);
+	zr_log_free(&l[1]);
+	free(in);
+	free(conf);
+	free(ga);
+	free(gb);
+	free(dir);
+}
+END_TEST
+
+/* Two configurations with one spool_dir, both run by plugins.d entries:
+ * --check and the start refuse, naming both files. */
+START_TEST(test_two_configs_one_spool)
+{
+	char *dir = zr_tmpdir(), *pd = zr_path(dir, "plugins.d"), *spool = zr_path(dir, "shared");
+	char extra[2048], entry[2048], cmd[8192];
+	struct zr_plugin p;
+
+	snprintf(extra, sizeof extra, "spool_dir = %s\n", spool);
+	char *a = zr_config_write(dir, "a.conf", 1, extra);
+	char *b = zr_config_write(dir, "b.conf", 1, extra);
+	ck_assert_int_eq(mkdir(pd, 0755), 0);
+	const char *confs[] = {a, b};
+	for (int i = 0; i < 2; i++) {
+		snprintf(entry, sizeof entry,
+		         "active = yes\ndirection = out\npath = /sbin/audispd-zos-remote\n"
+		         "type = always\nargs = %s\nformat = string\n",
+		         confs[i]);
+		snprintf(cmd, sizeof cmd, "%s/zr-%c.conf", pd, 'a' + i);
+		ck_assert_int_eq(zr_write_file(cmd, entry, strlen(entry), 0640), 0);
+	}
+	char *out = zr_path(dir, "check.out");
+	snprintf(cmd, sizeof cmd,
+	         "%s/plugin/audispd-zos-remote --check --plugins-dir %s %s >%s 2>&1",
+	         getenv("ZR_BUILDDIR") && *getenv("ZR_BUILDDIR") ? getenv("ZR_BUILDDIR") : BUILDDIR,
+	         pd, a, out);
+	int rc = system(cmd);
+	char *text = zr_read_file(out, NULL);
+	printf("--check: %s", text);
+	ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "--check exit %d: %s", rc, text);
+	ck_assert_msg(strstr(text, a) && strstr(text, b) && strstr(text, "the same spool"), "%s",
+	              text);
+	free(text);
+	const char *args[] = {"--plugins-dir", pd, NULL};
+	ck_assert(zr_plugin_run_file(&p, dir, b, "/dev/null", args, 10));
+	ck_assert_int_eq(zr_plugin_exit_code(&p), 1);
+	text = zr_plugin_log(&p);
+	ck_assert_msg(strstr(text, "ZRA0025E") && strstr(text, a) && strstr(text, b), "%s", text);
+	free(text);
+	zr_plugin_free(&p);
+	free(out);
+	free(a);
+	free(b);
+	free(spool);
+	free(pd);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stop");
@@ -162,6 +363,12 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_stop, 0, N_STATES);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("one spool, one process");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_two_at_once);
+	tcase_add_test(tc, test_successor_waits);
+	tcase_add_test(tc, test_two_configs_one_spool);
 	suite_add_tcase(s, tc);
 	return zr_run(s);
 }
