@@ -695,18 +695,6 @@ static int open_spool(struct plugin *p)
 
 /* ---- reload (SIGHUP) ---- */
 
-static int reset_input(struct plugin *p, enum config_format fmt)
-{
-	struct input *in = input_new(fmt, on_event, p);
-
-	if (!in)
-		return -1;
-	observe_input(p, in);
-	input_free(p->in);
-	p->in = in;
-	return 0;
-}
-
 static void reload(struct plugin *p)
 {
 	struct config nc;
@@ -724,12 +712,8 @@ static void reload(struct plugin *p)
 	}
 	if (p->opt.format >= 0)
 		nc.format = (enum config_format)p->opt.format;
-	if (nc.format != p->cfg.format && reset_input(p, nc.format) != 0) {
-		log_msg("ZRA0004E", "reload failed: out of memory switching the input format; "
-		                    "the previous configuration stays in use");
-		config_wipe(&nc);
-		return;
-	}
+	/* format: the input goes on as the stream is (input.h); auditd
+	 * restarts the plugin when its plugins.d entry changes. */
 	config_wipe(&p->cfg);
 	p->cfg = nc;
 	config_wipe(&nc);
@@ -992,6 +976,11 @@ static void log_summary(struct plugin *p)
 	        p->spool_dir, p->rec.events, p->rec.items, p->rec.skipped_bytes,
 	        qs.full_dropped_items, qs.discarded_items, qs.suspended, p->stalled_lost,
 	        qs.spool_errors, ss.set_aside, p->set_aside_file);
+	if (is->cut)
+		log_msg("ZRA0209W",
+		        "%" PRIu64 " records arrived cut 16 bytes short by auditd (%" PRIu64
+		        " cut EOE records skipped); see ZRA0207E",
+		        is->cut, is->cut_eoe);
 	intake_stats(p->ik, &is2);
 	log_msg("ZRA0020I",
 	        "intake log in %s: %" PRIu64 " records replayed at start, %" PRIu64
