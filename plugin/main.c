@@ -230,18 +230,13 @@ static int parse_args(int argc, char **argv, struct options *o)
  * than the default one names the instance, e.g. audispd-zos-remote/sysa. */
 static void make_ident(const char *path, char *out, size_t len)
 {
-	const char *base = strrchr(path, '/');
-	size_t n;
+	const char *name;
+	int n = spool_config_name(path, &name);
 
-	if (strcmp(path, CONFIG_DEFAULT_PATH) == 0) {
+	if (strcmp(path, CONFIG_DEFAULT_PATH) == 0)
 		snprintf(out, len, "%s", PROG);
-		return;
-	}
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (n > 5 && strcmp(base + n - 5, ".conf") == 0)
-		n -= 5;
-	snprintf(out, len, "%s/%.*s", PROG, (int)n, base);
+	else
+		snprintf(out, len, "%s/%.*s", PROG, n, name);
 }
 
 /* ---- configuration ---- */

@@ -12,38 +12,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "clock.h"
 #include "log.h"
 #include "spool.h"
 
 #define LOCK_NAME "lock"
 #define LOCK_TURN 0.05 /* seconds between tries */
 
-void spool_dir_of(const char *config_path, const char *spool_dir, char *out, size_t len)
+int spool_config_name(const char *config_path, const char **name)
 {
 	const char *base = strrchr(config_path, '/');
 	size_t n;
 
-	if (spool_dir[0]) {
-		snprintf(out, len, "%s", spool_dir);
-		return;
-	}
 	base = base ? base + 1 : config_path;
 	n = strlen(base);
 	if (n > 5 && strcmp(base + n - 5, ".conf") == 0)
 		n -= 5;
-	snprintf(out, len, "%s/%.*s", SPOOL_BASE, (int)n, base);
+	*name = base;
+	return (int)n;
 }
 
-static double mono(void)
+void spool_dir_of(const char *config_path, const char *spool_dir, char *out, size_t len)
 {
-	struct timespec ts;
+	const char *name;
+	int n = spool_config_name(config_path, &name);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (spool_dir[0])
+		snprintf(out, len, "%s", spool_dir);
+	else
+		snprintf(out, len, "%s/%.*s", SPOOL_BASE, n, name);
 }
 
 /* "process N, config PATH" from the lock file, or "another process". */
@@ -78,7 +78,7 @@ int spool_lock(const char *dir, const char *config_path, double wait, const sigs
                bool (*give_up)(void), char *err, size_t errlen)
 {
 	char path[CONFIG_PATH_MAX + 16], who[CONFIG_PATH_MAX + 64];
-	double until = mono() + wait;
+	double until = clock_mono() + wait;
 	bool said = false;
 	int fd;
 
@@ -111,7 +111,7 @@ int spool_lock(const char *dir, const char *config_path, double wait, const sigs
 			        dir, who, wait);
 			said = true;
 		}
-		if (mono() >= until || give_up()) {
+		if (clock_mono() >= until || give_up()) {
 			snprintf(err, errlen,
 			         "spool %s is in use by %s%s%s; it did not exit within %.0f s. "
 			         "Nothing "
@@ -148,12 +148,13 @@ static char *trim(char *s)
 	return s;
 }
 
-/* The zos-remote config a plugins.d file runs (path ends in
- * audispd-zos-remote), into out; false when it runs something else. */
+/* The zos-remote config an active plugins.d entry runs (path ends in
+ * audispd-zos-remote), into out; false when it runs something else or
+ * nothing (active = no, auditd's default). */
 static bool entry_config(const char *file, char *out, size_t len)
 {
 	char line[512], args[512] = "";
-	bool ours = false;
+	bool ours = false, active = false;
 	FILE *f = fopen(file, "re");
 
 	if (!f)
@@ -170,12 +171,14 @@ static bool entry_config(const char *file, char *out, size_t len)
 			size_t n = strlen(v), m = strlen("audispd-zos-remote");
 
 			ours = n >= m && strcmp(v + n - m, "audispd-zos-remote") == 0;
+		} else if (strcmp(k, "active") == 0) {
+			active = strcmp(v, "yes") == 0;
 		} else if (strcmp(k, "args") == 0) {
 			snprintf(args, sizeof(args), "%s", v);
 		}
 	}
 	fclose(f);
-	if (!ours)
+	if (!ours || !active)
 		return false;
 	snprintf(out, len, "%s", CONFIG_DEFAULT_PATH);
 	for (char *save = NULL, *t = strtok_r(args, " \t", &save); t;

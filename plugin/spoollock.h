@@ -27,6 +27,10 @@
 #define SPOOL_PLUGINS_DIR "/etc/audit/plugins.d"
 #define SPOOL_LOCK_WAIT   5.0 /* seconds, on top of drain_timeout */
 
+/* NAME of a config path DIR/NAME.conf (or DIR/NAME): its length, *name
+ * where it starts. It names the instance (syslog ident) and its spool. */
+int spool_config_name(const char *config_path, const char **name);
+
 /* The spool directory of the configuration at config_path whose spool_dir
  * key is spool_dir ("" = not set): spool_dir, else SPOOL_BASE/NAME for
  * NAME.conf. */
@@ -39,8 +43,8 @@ void spool_dir_of(const char *config_path, const char *spool_dir, char *out, siz
 int spool_lock(const char *dir, const char *config_path, double wait, const sigset_t *waitmask,
                bool (*give_up)(void), char *err, size_t errlen);
 
-/* Report through report(arg, msg) every configuration run by a plugins.d
- * entry in plugins_dir (path ending in audispd-zos-remote) other than
+/* Report through report(arg, msg) every configuration run by an active
+ * plugins.d entry in plugins_dir (path ending in audispd-zos-remote) other than
  * config_path whose spool is dir. The number reported. */
 int spool_conflicts(const char *plugins_dir, const char *config_path, const char *dir,
                     void (*report)(void *arg, const char *msg), void *arg);

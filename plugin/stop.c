@@ -4,25 +4,17 @@
 #include "stop.h"
 
 #include <poll.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "sender.h"
 
 #define STOP_TURN 0.02 /* seconds between looks at the thread and the signals */
 
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 double stop_sender(struct sender *s, unsigned drain_timeout, bool cut, const sigset_t *waitmask,
                    bool (*cut_now)(void))
 {
-	double t0 = mono();
+	double t0 = clock_mono();
 	double deadline = t0 + (!cut && drain_timeout > STOP_GRACE ? drain_timeout : STOP_GRACE);
 
 	sender_stop_begin(s, deadline - t0);
@@ -31,9 +23,9 @@ double stop_sender(struct sender *s, unsigned drain_timeout, bool cut, const sig
 		double now;
 
 		if (sender_stop_wait(s, 0))
-			return mono() - t0;
+			return clock_mono() - t0;
 		(void)ppoll(NULL, 0, &turn, waitmask); /* the signal handlers run here */
-		now = mono();
+		now = clock_mono();
 		if (!cut && cut_now()) {
 			cut = true;
 			if (now + STOP_GRACE < deadline) {
@@ -53,5 +45,5 @@ double stop_sender(struct sender *s, unsigned drain_timeout, bool cut, const sig
 		        "waiting for it");
 		sender_stop_wait(s, -1);
 	}
-	return mono() - t0;
+	return clock_mono() - t0;
 }

@@ -195,37 +195,65 @@ static void expect_all(const char *dir, const char *name, struct zr_log *ls, siz
 	free(conf);
 }
 
+/* Two inputs for two processes on one config, the server down. */
+struct pair {
+	char *dir, *conf, *in; /* in: the second input as a file */
+	char *text[2];
+	struct zr_log l[2];
+	struct zr_sim s;
+};
+
+static void pair_init(struct pair *p, const char *name, size_t n0, size_t n1, const char *extra)
+{
+	p->dir = zr_tmpdir();
+	p->text[0] = zr_gen_records(n0, 1, 1700200000);
+	p->text[1] = zr_gen_records(n1, n0 + 1000, 1700210000);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(zr_log_parse(p->text[i], strlen(p->text[i]), &p->l[i]), 0);
+	sim_in_state(&p->s, p->dir, DOWN);
+	p->conf = zr_config_write(p->dir, name, p->s.port, extra);
+	p->in = zr_path(p->dir, "second.input");
+	ck_assert_int_eq(zr_log_write(&p->l[1], p->in), 0);
+}
+
+static void pair_free(struct pair *p)
+{
+	zr_sim_free(&p->s);
+	for (int i = 0; i < 2; i++) {
+		zr_log_free(&p->l[i]);
+		free(p->text[i]);
+	}
+	free(p->in);
+	free(p->conf);
+	free(p->dir);
+}
+
 /* Two processes started on one config at once, the server down: the
  * second waits for the first, says why it cannot start, and reads
  * nothing; run again once the first is gone, it delivers everything. */
 START_TEST(test_two_at_once)
 {
-	char *dir = zr_tmpdir(), pidtext[64];
-	struct zr_sim s;
+	struct pair w;
 	struct zr_plugin a, b, b2;
-	struct zr_log l[2];
-	char *ga = zr_gen_records(3000, 1, 1700200000);
-	char *gb = zr_gen_records(100, 5001, 1700210000);
+	char pidtext[2048];
 
-	ck_assert_int_eq(zr_log_parse(ga, strlen(ga), &l[0]), 0);
-	ck_assert_int_eq(zr_log_parse(gb, strlen(gb), &l[1]), 0);
-	sim_in_state(&s, dir, DOWN);
-	char *conf = zr_config_write(dir, "one.conf", s.port, "drain_timeout = 0\n");
-	ck_assert_int_eq(zr_plugin_start(&a, dir, "a.log", conf, NULL, NULL), 0);
-	ck_assert_int_eq(zr_plugin_start(&b, dir, "b.log", conf, NULL, NULL), 0);
-	ck_assert_int_eq(zr_plugin_feed(&a, l[0].text, l[0].len), 0);
-	ck_assert_int_eq(zr_plugin_feed(&b, l[1].text, l[1].len), 0); /* fits the pipe */
-	/* One of them has the spool; make a the holder for the rest. */
-	ck_assert(zr_plugin_wait_log(&a, "ZRA0001I", 5) || zr_plugin_wait_log(&b, "ZRA0001I", 5));
+	pair_init(&w, "one.conf", 3000, 100, "drain_timeout = 0\n");
+	ck_assert_int_eq(zr_plugin_start(&a, w.dir, "a.log", w.conf, NULL, NULL), 0);
+	ck_assert_int_eq(zr_plugin_start(&b, w.dir, "b.log", w.conf, NULL, NULL), 0);
+	/* One of them has the spool: call it a. */
+	for (double t0 = zr_now(); !log_has(&a, "ZRA0001I") && !log_has(&b, "ZRA0001I");) {
+		ck_assert_msg(zr_now() - t0 < 5 * zr_scale(), "neither process started in 5 s");
+		zr_sleep(0.02);
+	}
 	if (log_has(&b, "ZRA0001I")) {
 		struct zr_plugin t = a;
-		struct zr_log tl = l[0];
 		a = b;
 		b = t;
-		l[0] = l[1];
-		l[1] = tl;
 	}
-	snprintf(pidtext, sizeof pidtext, "in use by process %d with config %s", (int)a.pid, conf);
+	ck_assert_int_eq(zr_plugin_feed(&a, w.l[0].text, w.l[0].len), 0);
+	ck_assert_int_eq(zr_plugin_feed(&b, w.l[1].text, w.l[1].len), 0); /* fits the pipe */
+	snprintf(pidtext, sizeof pidtext, "in use by process %d with config %s", (int)a.pid,
+	         w.conf);
 	ck_assert(zr_plugin_wait_log(&b, "ZRA0022W", 5));
 	bool exited = zr_plugin_wait(&b, 10 * zr_scale());
 	char *blog = zr_plugin_log(&b);
@@ -242,23 +270,14 @@ START_TEST(test_two_at_once)
 	ck_assert(zr_plugin_wait(&a, 10 * zr_scale()));
 	ck_assert_int_eq(zr_plugin_exit_code(&a), 0);
 	/* auditd would start the second again: now it reads its input. */
-	char *in = zr_path(dir, "b.input");
-	ck_assert_int_eq(zr_log_write(&l[1], in), 0);
-	ck_assert(zr_plugin_run_file(&b2, dir, conf, in, NULL, 15));
+	ck_assert(zr_plugin_run_file(&b2, w.dir, w.conf, w.in, NULL, 15));
 	ck_assert_int_eq(zr_plugin_exit_code(&b2), 0);
 	ck_assert(!log_has(&b2, "ZRA0022W"));
-	expect_all(dir, "one.conf", l, 2, "two processes at once");
+	expect_all(w.dir, "one.conf", w.l, 2, "two processes at once");
 	zr_plugin_free(&a);
 	zr_plugin_free(&b);
 	zr_plugin_free(&b2);
-	zr_sim_free(&s);
-	zr_log_free(&l[0]);
-	zr_log_free(&l[1]);
-	free(in);
-	free(conf);
-	free(ga);
-	free(gb);
-	free(dir);
+	pair_free(&w);
 }
 END_TEST
 
@@ -266,24 +285,15 @@ END_TEST
  * (drain_timeout 2, server down) waits for it, then starts: nothing lost. */
 START_TEST(test_successor_waits)
 {
-	char *dir = zr_tmpdir();
-	struct zr_sim s;
+	struct pair w;
 	struct zr_plugin a, b;
-	struct zr_log l[2];
-	char *ga = zr_gen_records(2000, 1, 1700300000);
-	char *gb = zr_gen_records(2000, 3001, 1700310000);
 
-	ck_assert_int_eq(zr_log_parse(ga, strlen(ga), &l[0]), 0);
-	ck_assert_int_eq(zr_log_parse(gb, strlen(gb), &l[1]), 0);
-	sim_in_state(&s, dir, DOWN);
-	char *conf = zr_config_write(dir, "drain.conf", s.port, "drain_timeout = 2\n");
-	ck_assert_int_eq(zr_plugin_start(&a, dir, "a.log", conf, NULL, NULL), 0);
-	ck_assert_int_eq(zr_plugin_feed(&a, l[0].text, l[0].len), 0);
+	pair_init(&w, "drain.conf", 2000, 2000, "drain_timeout = 2\n");
+	ck_assert_int_eq(zr_plugin_start(&a, w.dir, "a.log", w.conf, NULL, NULL), 0);
+	ck_assert_int_eq(zr_plugin_feed(&a, w.l[0].text, w.l[0].len), 0);
 	zr_plugin_close_input(&a);
 	ck_assert(zr_plugin_wait_log(&a, "ZRA0011I", 5)); /* draining */
-	char *in = zr_path(dir, "b.input");
-	ck_assert_int_eq(zr_log_write(&l[1], in), 0);
-	ck_assert_int_eq(zr_plugin_start(&b, dir, "b.log", conf, in, NULL), 0);
+	ck_assert_int_eq(zr_plugin_start(&b, w.dir, "b.log", w.conf, w.in, NULL), 0);
 	ck_assert(zr_plugin_wait(&b, 15 * zr_scale()));
 	ck_assert(zr_plugin_wait(&a, 5 * zr_scale()));
 	char *blog = zr_plugin_log(&b);
@@ -293,17 +303,10 @@ START_TEST(test_successor_waits)
 	free(blog);
 	ck_assert_int_eq(zr_plugin_exit_code(&a), 0);
 	ck_assert_int_eq(zr_plugin_exit_code(&b), 0);
-	expect_all(dir, "drain.conf", l, 2, "successor while the predecessor drains");
+	expect_all(w.dir, "drain.conf", w.l, 2, "successor while the predecessor drains");
 	zr_plugin_free(&a);
 	zr_plugin_free(&b);
-	zr_sim_free(&s);
-	zr_log_free(&l[0]);
-	zr_log_free(&l[1]);
-	free(in);
-	free(conf);
-	free(ga);
-	free(gb);
-	free(dir);
+	pair_free(&w);
 }
 END_TEST
 
@@ -318,13 +321,14 @@ START_TEST(test_two_configs_one_spool)
 	snprintf(extra, sizeof extra, "spool_dir = %s\n", spool);
 	char *a = zr_config_write(dir, "a.conf", 1, extra);
 	char *b = zr_config_write(dir, "b.conf", 1, extra);
+	char *c = zr_config_write(dir, "c.conf", 1, extra); /* its entry is not active */
 	ck_assert_int_eq(mkdir(pd, 0755), 0);
-	const char *confs[] = {a, b};
-	for (int i = 0; i < 2; i++) {
+	const char *confs[] = {a, b, c};
+	for (int i = 0; i < 3; i++) {
 		snprintf(entry, sizeof entry,
-		         "active = yes\ndirection = out\npath = /sbin/audispd-zos-remote\n"
+		         "active = %s\ndirection = out\npath = /sbin/audispd-zos-remote\n"
 		         "type = always\nargs = %s\nformat = string\n",
-		         confs[i]);
+		         i < 2 ? "yes" : "no", confs[i]);
 		snprintf(cmd, sizeof cmd, "%s/zr-%c.conf", pd, 'a' + i);
 		ck_assert_int_eq(zr_write_file(cmd, entry, strlen(entry), 0640), 0);
 	}
@@ -339,6 +343,7 @@ START_TEST(test_two_configs_one_spool)
 	ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "--check exit %d: %s", rc, text);
 	ck_assert_msg(strstr(text, a) && strstr(text, b) && strstr(text, "the same spool"), "%s",
 	              text);
+	ck_assert_msg(!strstr(text, c), "an inactive entry counted: %s", text);
 	free(text);
 	const char *args[] = {"--plugins-dir", pd, NULL};
 	ck_assert(zr_plugin_run_file(&p, dir, b, "/dev/null", args, 10));
@@ -350,6 +355,7 @@ START_TEST(test_two_configs_one_spool)
 	free(out);
 	free(a);
 	free(b);
+	free(c);
 	free(spool);
 	free(pd);
 	free(dir);
