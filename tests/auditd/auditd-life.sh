@@ -69,7 +69,7 @@ done
 [ -x "$PLUGIN" ] && [ -x "$SIM" ] || { say "FAIL: build first ($PLUGIN, $SIM)"; exit 1; }
 plugin_trusted
 
-declare -A AUDITD
+declare -A AUDITD=()
 for v in $VERSIONS; do
 	case $v in
 	3.0.9)
@@ -77,12 +77,16 @@ for v in $VERSIONS; do
 		case $have in *3.0.9*) AUDITD[$v]=/usr/sbin/auditd ;; *) say "note: Debian's auditd 3.0.9 not installed (${have:-none}); not run" ;; esac
 		;;
 	*)
-		prefix=$("$ZR_SRCDIR/tests/upstream/build-audit" "$v") && AUDITD[$v]=$prefix/sbin/auditd ||
-			say "note: auditd $v could not be built by tests/upstream/build-audit; not run"
+		prefix=$("$ZR_SRCDIR/tests/upstream/build-audit" "$v")
+		case $? in
+		0) AUDITD[$v]=$prefix/sbin/auditd ;;
+		77) say "note: no source for auditd $v (tests/upstream/build-audit); not run" ;;
+		*) bad "auditd $v: tests/upstream/build-audit failed (its output is above)" ;;
+		esac
 		;;
 	esac
 done
-[ ${#AUDITD[@]} -gt 0 ] || skip "no auditd to run (${VERSIONS})"
+[ ${#AUDITD[@]} -gt 0 ] || [ "$FAILS" -gt 0 ] || skip "no auditd to run (${VERSIONS})"
 
 take_kernel_audit 300
 trap 'cleanup $?' EXIT
