@@ -100,6 +100,8 @@ static void stop_run(enum server_state st, enum trigger tr, unsigned long first)
 	         st == TLS_STALL ? ca : "", st == TLS_STALL ? "\n" : "");
 	char *conf = zr_config_write(dir, "stop.conf", s.port, extra);
 	ck_assert_int_eq(zr_plugin_start(&p, dir, "plugin-1.log", conf, NULL, NULL), 0);
+	/* Started (under valgrind that takes a while): its signal handlers are set. */
+	ck_assert(zr_plugin_wait_log(&p, "ZRA0001I", 10));
 	ck_assert_int_eq(zr_plugin_feed(&p, l.text, l.len), 0);
 	zr_sleep(0.7); /* read, spooled, and the server is busy (or not) with them */
 
@@ -117,7 +119,7 @@ static void stop_run(enum server_state st, enum trigger tr, unsigned long first)
 
 	printf("server %s, %s: exit %d after %.3f s\n", state_name[st], trigger_name[tr],
 	       exited ? zr_plugin_exit_code(&p) : -99, took);
-	if (!exited || took > EXIT_BOUND * zr_scale())
+	if (!exited || took > EXIT_BOUND * zr_scale() || zr_plugin_exit_code(&p) != 0)
 		show_log(&p);
 	ck_assert_msg(exited, "server %s, %s: still running after 10 s", state_name[st],
 	              trigger_name[tr]);
