@@ -229,7 +229,7 @@ void config_defaults(struct config *c)
 	c->batch_items = 128;
 	c->batch_bytes = 262144;
 	c->linger_ms = 5;
-	c->drain_timeout = 5;
+	c->drain_timeout = 0;
 	c->log_interval = 60;
 	c->spool_max_size = 1024;
 	c->spool_sync = CONFIG_SPOOL_SYNC_BATCH;

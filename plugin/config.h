@@ -118,7 +118,7 @@ struct config {
 	unsigned batch_items;   /* items per request, 1-10000, default 128 */
 	unsigned batch_bytes;   /* request size target, 4096-4194304, default 262144 */
 	unsigned linger_ms;     /* wait this long to fill a batch, 0-1000, default 5 */
-	unsigned drain_timeout; /* seconds to deliver after EOF/SIGTERM, 0-600, default 5 */
+	unsigned drain_timeout; /* seconds to deliver after EOF (stop.h), 0-600, default 0 */
 	unsigned log_interval;  /* seconds between repeats of a rate-limited message, 1-86400,
 	                           default 60 */
 

@@ -4,6 +4,7 @@
 #include "input.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <libaudit.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,7 +29,11 @@ enum framing {
 };
 
 struct input {
-	enum config_format fmt;
+	enum config_format fmt;  /* what the stream is (decided from its first byte) */
+	enum config_format want; /* what the configuration says */
+	bool decided;            /* the first byte was seen */
+	bool cut;                /* records arrive cut short (auditd 4.2/4.2.1, RAW) */
+	uint64_t kernel_records; /* records auditd got from the kernel (not DAEMON_*) */
 	auparse_state_t *au;
 	input_event_fn cb;
 	void *arg;
@@ -87,14 +92,14 @@ struct input *input_new(enum config_format fmt, input_event_fn cb, void *arg)
 	if (!in)
 		return NULL;
 	in->fmt = fmt;
+	in->want = fmt;
 	in->cb = cb;
 	in->arg = arg;
 	in->cap = LINE_START;
 	in->line = malloc(in->cap);
-	if (fmt == CONFIG_FORMAT_BINARY)
-		in->fb = malloc(FRAME_BUF);
+	in->fb = malloc(FRAME_BUF); /* whatever the config says: the stream decides */
 	in->au = auparse_init(AUSOURCE_FEED, 0);
-	if (!in->line || (fmt == CONFIG_FORMAT_BINARY && !in->fb) || !in->au) {
+	if (!in->line || !in->fb || !in->au) {
 		input_free(in);
 		return NULL;
 	}
@@ -209,6 +214,84 @@ static const char *record_shape_problem(const char *p, size_t n)
 	return NULL;
 }
 
+static const char *format_word(enum config_format f)
+{
+	return f == CONFIG_FORMAT_BINARY ? "binary" : "string";
+}
+
+/* auditd 4.2 and 4.2.1 subtract the netlink header length twice from
+ * every record they got from the kernel when they hand it to plugins as a
+ * version-0 record (log_format = RAW and no node name): in both formats
+ * the record arrives without its last 16 bytes (upstream bug, fixed after
+ * 4.2.1). Only the EOE record shows it for sure: it is nothing but
+ * "audit(SEC.MSEC:SERIAL): ", and cut it lacks the closing parenthesis.
+ * text: the record from audit( on. */
+static bool eoe_cut(const char *text, size_t n)
+{
+	const char *p = text + 6;
+	bool any = false;
+
+	if (n < 6 || memcmp(text, "audit(", 6) != 0)
+		return false;
+	n -= 6;
+	return !(digits_until(&p, &n, '.', &any) && digits_until(&p, &n, ':', &any) &&
+	         digits_until(&p, &n, ')', &any));
+}
+
+/* A cut EOE: say once why and what to do, count, and skip it (the event's
+ * other records go on, each without its last 16 bytes). */
+static void cut_seen(struct input *in)
+{
+	if (!in->cut)
+		log_msg("ZRA0207E",
+		        "auditd cuts the records it hands to this plugin 16 bytes short: auditd "
+		        "4.2 and 4.2.1 do so for every kernel record when log_format = RAW and "
+		        "no node name is set (name_format = none), in both plugin formats "
+		        "(upstream bug, fixed after 4.2.1). %" PRIu64 " records so far lack "
+		        "their end (key=, proctitle=, path names can be cut); they are delivered "
+		        "as they came, the cut EOE records are skipped and counted. Remedy: "
+		        "log_format = ENRICHED or name_format = hostname in auditd.conf, or "
+		        "auditd 4.2.2 or later",
+		        in->kernel_records);
+	in->cut = true;
+	in->st.cut_eoe++;
+}
+
+/* Counts the kernel's records (all but DAEMON_*, which auditd makes
+ * itself and never cuts); true when the record is a cut EOE (consumed). */
+static bool cut_record(struct input *in, unsigned type, const char *text, size_t n)
+{
+	if (type < AUDIT_FIRST_DAEMON || type > AUDIT_LAST_DAEMON) {
+		in->kernel_records++;
+		if (in->cut)
+			in->st.cut++;
+	}
+	if (type != AUDIT_EOE || !eoe_cut(text, n))
+		return false;
+	if (!in->cut)
+		in->st.cut += in->kernel_records; /* all of them were */
+	cut_seen(in);
+	return true;
+}
+
+/* The same for a text line "type=NAME msg=audit(...": no type lookup per
+ * record (this runs for every one), only the two prefixes that matter. */
+static bool cut_line(struct input *in, const char *p, size_t n)
+{
+	static const char eoe[] = "type=EOE msg=";
+	unsigned type = AUDIT_EOE;
+
+	if (n >= 12 && memcmp(p, "type=DAEMON_", 12) == 0)
+		type = AUDIT_FIRST_DAEMON;
+	else if (n < sizeof(eoe) - 1 || memcmp(p, eoe, sizeof(eoe) - 1) != 0)
+		type = 0; /* some kernel record, not EOE */
+	while (n && (p[n - 1] == '\n' || p[n - 1] == ' '))
+		n--;
+	if (type != AUDIT_EOE)
+		return cut_record(in, type, p, 0);
+	return cut_record(in, type, p + sizeof(eoe) - 1, n - (sizeof(eoe) - 1));
+}
+
 /* Hand one whole record (ending in '\n') to auparse. libauparse before 4.2
  * returns -1 without errno, hence the clear. */
 static void input_record(struct input *in, const char *p, size_t n)
@@ -217,6 +300,8 @@ static void input_record(struct input *in, const char *p, size_t n)
 	const char *why = record_shape_problem(p, n);
 
 	in->st.records++;
+	if (in->fmt == CONFIG_FORMAT_STRING && cut_line(in, p, n))
+		return;
 	if (why) {
 		in->st.rejected++;
 		log_limited("input:notrecord", "ZRA0203W",
@@ -353,6 +438,10 @@ static void binary_record(struct input *in, const struct audit_dispatcher_header
 		n--;
 	if (n == 0)
 		return;
+	if (h->ver == AUDISP_PROTOCOL_VER && cut_record(in, h->type, (const char *)payload, n)) {
+		in->st.records++;
+		return;
+	}
 	if (h->ver == AUDISP_PROTOCOL_VER) {
 		const char *name = audit_msg_type_to_name((int)h->type);
 
@@ -467,8 +556,33 @@ static void binary_feed(struct input *in, const char *p, size_t n)
 	}
 }
 
+/* The format is the stream's: a frame header starts with its version, 0
+ * or 1, in a 32-bit word (a 0 byte first in either byte order); a text
+ * record with type= or node=. auditd writes what its plugins.d entry's
+ * format says, so a config that disagrees is wrong, not the stream. */
+static void decide_format(struct input *in, unsigned char first)
+{
+	in->decided = true;
+	if (first == 0 || first == 1)
+		in->fmt = CONFIG_FORMAT_BINARY;
+	else if (first == 't' || first == 'n')
+		in->fmt = CONFIG_FORMAT_STRING;
+	if (in->fmt == in->want)
+		return;
+	in->st.format_mismatch = true;
+	log_msg("ZRA0208W",
+	        "the input is %s (auditd's plugins.d entry says format = %s) but this plugin's "
+	        "configuration (zos-remote.conf, or --format) says format = %s; reading it as "
+	        "%s. Set the same format in both: the plugins.d file decides what auditd "
+	        "sends, the format key in zos-remote.conf should say the same",
+	        in->fmt == CONFIG_FORMAT_BINARY ? "binary frames" : "text lines",
+	        format_word(in->fmt), format_word(in->want), format_word(in->fmt));
+}
+
 void input_feed(struct input *in, const char *p, size_t n)
 {
+	if (!in->decided && n)
+		decide_format(in, (unsigned char)p[0]);
 	in->st.bytes += n;
 	if (in->fmt == CONFIG_FORMAT_BINARY)
 		binary_feed(in, p, n);

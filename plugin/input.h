@@ -12,6 +12,15 @@
  *    (>= 4.1.1); which one is detected from the stream and then kept.
  *    A header that cannot be valid makes the reader resynchronise on the
  *    next plausible header (counted, logged).
+ * The format is the stream's, whatever the configuration says: the first
+ * byte tells a frame header (0 or 1) from a text record (t or n); a
+ * configured format that disagrees is logged once (ZRA0208W). Anything
+ * else first keeps the configured format.
+ * Cut records: auditd 4.2 and 4.2.1 hand plugins every kernel record 16
+ * bytes short when log_format = RAW and no node name is set, in both
+ * formats. A cut EOE ("audit(1796" instead of "audit(1796225404.234:80): ")
+ * gives it away: reported once with the reason and the remedy (ZRA0207E),
+ * the cut records counted, cut EOEs skipped, the others delivered.
  * Events are assembled by the auparse feed API and handed to the callback
  * one by one, with auparse positioned on the event. Empty lines are
  * skipped; an embedded newline in a binary payload becomes a space.
@@ -41,12 +50,15 @@
 typedef void (*input_event_fn)(auparse_state_t *au, void *arg);
 
 struct input_stats {
-	uint64_t bytes;      /* read from auditd */
-	uint64_t records;    /* records handed to auparse */
-	uint64_t events;     /* events delivered to the callback */
-	uint64_t overlong;   /* lines/frames dropped for size */
-	uint64_t bad_frames; /* binary: bursts of bytes skipped to resynchronise */
-	uint64_t rejected;   /* records auparse refused */
+	uint64_t bytes;       /* read from auditd */
+	uint64_t records;     /* records handed to auparse */
+	uint64_t events;      /* events delivered to the callback */
+	uint64_t overlong;    /* lines/frames dropped for size */
+	uint64_t bad_frames;  /* binary: bursts of bytes skipped to resynchronise */
+	uint64_t rejected;    /* records auparse refused */
+	uint64_t cut;         /* records auditd 4.2/4.2.1 cut 16 bytes short (ZRA0207E) */
+	uint64_t cut_eoe;     /* of them, EOE records skipped */
+	bool format_mismatch; /* the stream is not in the configured format (ZRA0208W) */
 };
 
 /* Sees every record on its way to libauparse (main.c hands them to the

@@ -49,11 +49,12 @@
 #include "sender.h"
 #include "setaside.h"
 #include "spool.h"
+#include "spoollock.h"
+#include "stop.h"
 
 #define PROG        "audispd-zos-remote"
 #define READ_CHUNK  ((size_t)64 * 1024)
 #define AGE_SECONDS 1.0
-#define SPOOL_BASE  "/var/spool/audit/zos-remote"
 #define STALL_POLL  0.1 /* seconds between retries while reading is suspended */
 
 struct options {
@@ -62,6 +63,7 @@ struct options {
 	bool version;
 	int format; /* -1: from the config file */
 	const char *config_path;
+	const char *plugins_dir; /* auditd's, for configs sharing our spool */
 };
 
 /* What main holds: the configuration and the modules it starts and stops. */
@@ -80,6 +82,8 @@ struct plugin {
 	struct set_aside *sa;
 	struct operate *op;    /* activity report, state file (operate.h) */
 	struct selfreport *sr; /* the plugin's own ZRA_ items (selfreport.h) */
+	int lock_fd;              /* the spool's lock, held until exit (spoollock.h) */
+	const sigset_t *waitmask; /* signals let in while waiting (ppoll) */
 };
 
 /* Set by the signal handlers, read by the loop (signals only arrive
@@ -113,12 +117,15 @@ static void on_signal(int sig, siginfo_t *si, void *uctx)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: %s [--stderr] [--format string|binary] [--check] [--version] [CONFIG]\n"
+	        "usage: %s [--stderr] [--format string|binary] [--check] [--plugins-dir DIR]\n"
+	        "       [--version] [CONFIG]\n"
 	        "  Reads audit records from auditd on stdin and sends them to z/OS RACF\n"
 	        "  (ICTX remote audit over LDAP). CONFIG defaults to %s.\n"
 	        "  --stderr   copy every log message to stderr\n"
 	        "  --format   input format, overrides the config key `format`\n"
 	        "  --check    check the configuration, print every problem, exit 0 or 1\n"
+	        "  --plugins-dir  auditd's plugins.d, to find configs that share the spool\n"
+	        "             (default " SPOOL_PLUGINS_DIR ")\n"
 	        "  --version  print the version\n",
 	        PROG, CONFIG_DEFAULT_PATH);
 }
@@ -127,13 +134,18 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-	        {"stderr", no_argument, NULL, 's'}, {"format", required_argument, NULL, 'f'},
-	        {"check", no_argument, NULL, 'c'},  {"version", no_argument, NULL, 'V'},
-	        {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
+	        {"stderr", no_argument, NULL, 's'},
+	        {"format", required_argument, NULL, 'f'},
+	        {"check", no_argument, NULL, 'c'},
+	        {"version", no_argument, NULL, 'V'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"plugins-dir", required_argument, NULL, 'p'},
+	        {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct options){.format = -1, .config_path = CONFIG_DEFAULT_PATH};
+	*o = (struct options){
+	        .format = -1, .config_path = CONFIG_DEFAULT_PATH, .plugins_dir = SPOOL_PLUGINS_DIR};
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -152,6 +164,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'c':
 			o->check = true;
+			break;
+		case 'p':
+			o->plugins_dir = optarg;
 			break;
 		case 'V':
 			o->version = true;
@@ -174,32 +189,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* The instance a config file names: its base name without ".conf"
- * (*n bytes from the pointer returned). */
-static const char *instance_name(const char *path, int *n)
-{
-	const char *base = strrchr(path, '/');
-	size_t len;
-
-	base = base ? base + 1 : path;
-	len = strlen(base);
-	if (len > 5 && strcmp(base + len - 5, ".conf") == 0)
-		len -= 5;
-	*n = (int)len;
-	return base;
-}
-
 /* Several instances (one per z/OS system) share syslog: a config other
  * than the default one names the instance, e.g. audispd-zos-remote/sysa. */
 static void make_ident(const char *path, char *out, size_t len)
 {
-	int n;
-	const char *base = instance_name(path, &n);
+	const char *name;
+	int n = spool_config_name(path, &name);
 
 	if (strcmp(path, CONFIG_DEFAULT_PATH) == 0)
 		snprintf(out, len, "%s", PROG);
 	else
-		snprintf(out, len, "%s/%.*s", PROG, n, base);
+		snprintf(out, len, "%s/%.*s", PROG, n, name);
 }
 
 /* ---- configuration ---- */
@@ -252,17 +252,11 @@ static const char *const full_names[] = {"keep_oldest", "keep_newest", "suspend"
 static void spool_paths(const struct plugin *p, const struct config *c, char *dir, size_t dirlen,
                         char *sa, size_t salen)
 {
-	int n;
-	const char *base = instance_name(p->opt.config_path, &n);
-
-	if (c->spool_dir[0])
-		snprintf(dir, dirlen, "%s", c->spool_dir);
-	else
-		snprintf(dir, dirlen, "%s/%.*s", SPOOL_BASE, n, base);
+	spool_dir_of(p->opt.config_path, c->spool_dir, dir, dirlen);
 	if (c->set_aside_file[0])
 		snprintf(sa, salen, "%s", c->set_aside_file);
-	else
-		snprintf(sa, salen, "%s/set-aside", dir);
+	else if (snprintf(sa, salen, "%s/set-aside", dir) >= (int)salen)
+		sa[0] = '\0'; /* too long: set_aside_open says so */
 }
 
 /* Size cap, sync policy and full action take effect at once (SIGHUP);
@@ -280,6 +274,35 @@ static void apply_spool_settings(struct plugin *p)
 		        dir, sa, p->spool_dir, p->set_aside_file);
 }
 
+static void log_conflict(void *arg, const char *msg)
+{
+	(void)arg;
+	log_msg("ZRA0025E", "cannot start: %s", msg);
+}
+
+static bool give_up_waiting(void)
+{
+	return sig_term || sig_int;
+}
+
+/* One spool, one process (spoollock.h): before anything in it is read. */
+static int lock_spool(struct plugin *p)
+{
+	char err[3 * CONFIG_PATH_MAX];
+
+	if (spool_conflicts(p->opt.plugins_dir, p->opt.config_path, p->spool_dir, log_conflict,
+	                    NULL))
+		return -1;
+	p->lock_fd =
+	        spool_lock(p->spool_dir, p->opt.config_path, SPOOL_LOCK_WAIT + p->cfg.drain_timeout,
+	                   p->waitmask, give_up_waiting, err, sizeof(err));
+	if (p->lock_fd < 0) {
+		log_msg("ZRA0015E", "cannot start: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The spool, the intake log and the reader's input; the set-aside file. */
 static int open_spool(struct plugin *p)
 {
@@ -289,6 +312,8 @@ static int open_spool(struct plugin *p)
 	reader_opts_config(&o, &p->cfg);
 	spool_paths(p, &p->cfg, p->spool_dir, sizeof(p->spool_dir), p->set_aside_file,
 	            sizeof(p->set_aside_file));
+	if (lock_spool(p) != 0)
+		return -1;
 	p->rd = reader_open(&o);
 	if (!p->rd)
 		return -1;
@@ -317,12 +342,8 @@ static void reload(struct plugin *p)
 	}
 	if (p->opt.format >= 0)
 		nc.format = (enum config_format)p->opt.format;
-	if (nc.format != p->cfg.format && reader_set_format(p->rd, nc.format) != 0) {
-		log_msg("ZRA0004E", "reload failed: out of memory switching the input format; "
-		                    "the previous configuration stays in use");
-		config_wipe(&nc);
-		return;
-	}
+	/* format: the input goes on as the stream is (input.h); auditd
+	 * restarts the plugin when its plugins.d entry changes. */
 	struct config old = p->cfg; /* for ZRA_RELOAD: which keys changed */
 	p->cfg = nc;
 	config_wipe(&nc);
@@ -412,10 +433,19 @@ static const char *run(struct plugin *p, const sigset_t *waitmask)
 		}
 	}
 	log_msg("ZRA0011I",
-	        "%s: delivering what is queued for at most %u s; the rest stays in the "
-	        "spool %s for the next start",
-	        why, p->cfg.drain_timeout, p->spool_dir);
+	        "%s: stopping; what was read is in the spool %s; delivering for at most "
+	        "%.1f s more, what is not answered by then is sent at the next start",
+	        why, p->spool_dir,
+	        sig_term || sig_int || p->cfg.drain_timeout < STOP_GRACE
+	                ? STOP_GRACE
+	                : (double)p->cfg.drain_timeout);
 	return why;
+}
+
+/* stop_sender's question: did auditd (or ^C) say stop now? */
+static bool stop_now(void)
+{
+	return sig_term || sig_int;
 }
 
 /* ---- start and stop ---- */
@@ -491,6 +521,11 @@ static void log_summary(struct plugin *p)
 	        " items and %" PRIu64 " events not yet read back, kept in the spool",
 	        is->records, rs.events, rs.items_queued, ss.requests, ss.items_sent, ss.resent,
 	        settled, dropped, ss.undelivered + left_items, qs.backlog);
+	if (is->cut)
+		log_msg("ZRA0209W",
+		        "%" PRIu64 " records arrived cut 16 bytes short by auditd (%" PRIu64
+		        " cut EOE records skipped); see ZRA0207E",
+		        is->cut, is->cut_eoe);
 	reader_log_summary(p->rd, ss.set_aside, p->set_aside_file);
 }
 
@@ -554,6 +589,8 @@ static void finish(struct plugin *p)
 	/* After the sender: it settles into the spool and sets items aside. */
 	reader_close(p->rd);
 	set_aside_close(p->sa);
+	if (p->lock_fd >= 0)
+		close(p->lock_fd); /* last: the spool is closed */
 	idcache_free(p->ids);
 	config_wipe(&p->cfg);
 }
@@ -571,10 +608,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (p.opt.check)
-		return preflight_main(PROG, p.opt.config_path);
+		return preflight_main(PROG, p.opt.config_path, p.opt.plugins_dir);
 	/* First: a SIGHUP or SIGTERM from auditd right after the start must
 	 * not kill us by its default action. */
 	setup_signals(&waitmask);
+	p.waitmask = &waitmask;
+	p.lock_fd = -1;
 	umask(077);
 	make_ident(p.opt.config_path, p.ident, sizeof(p.ident));
 	log_open(p.ident, p.opt.to_stderr);
@@ -586,7 +625,7 @@ int main(int argc, char **argv)
 		reader_stop(p.rd);
 		selfreport_stop(p.sr, why, reader_clock(), (int64_t)time(NULL));
 		queue_close(p.q);
-		sender_stop(p.snd, p.cfg.drain_timeout);
+		stop_sender(p.snd, p.cfg.drain_timeout, stop_now(), &waitmask, stop_now);
 		log_summary(&p);
 	}
 	finish(&p);

@@ -2,6 +2,7 @@
 #include <zr-autoconf.h> /* _GNU_SOURCE: memmem */
 
 #include "preflight.h"
+#include "spoollock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -200,14 +201,19 @@ static void print_warning(void *arg, const char *id, const char *msg)
 	fprintf(stderr, "%s %s\n", id, msg);
 }
 
-int preflight_main(const char *prog, const char *path)
+int preflight_main(const char *prog, const char *path, const char *plugins_dir)
 {
 	struct config c;
 	int n = config_load(path, &c, print_problem, NULL);
 
 	if (n == 0) {
+		char dir[CONFIG_PATH_MAX];
+
 		config_warnings(&c, print_warning, NULL);
 		n = preflight_check(path, &c, print_problem, NULL);
+		/* Two configs on one spool (spoollock.h): both named. */
+		spool_dir_of(path, c.spool_dir, dir, sizeof(dir));
+		n += spool_conflicts(plugins_dir, path, dir, print_problem, NULL);
 	}
 	config_wipe(&c);
 	if (n) {

@@ -19,10 +19,11 @@
 /* Returns the number of problems reported through err. */
 int preflight_check(const char *path, const struct config *c, config_err_fn err, void *arg);
 
-/* `--check`: config_load, the warnings and preflight_check on path,
- * every problem on stderr; the verdict on stdout (valid) or stderr.
- * 0 when valid, 1 otherwise. */
-int preflight_main(const char *prog, const char *path);
+/* `--check`: config_load, the warnings and preflight_check on path, and
+ * the active entries of plugins_dir whose config shares its spool
+ * (spoollock.h); every problem on stderr; the verdict on stdout (valid)
+ * or stderr. 0 when valid, 1 otherwise. */
+int preflight_main(const char *prog, const char *path, const char *plugins_dir);
 
 /* The line of path on which key is set (case-insensitive), 0 when it is
  * not set there or the file cannot be read. */

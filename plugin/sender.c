@@ -1,4 +1,6 @@
 /* sender.c - the delivery thread: batches, window, outcome policy, retries. */
+#include <zr-autoconf.h> /* _GNU_SOURCE: pthread_timedjoin_np */
+
 #include <errno.h>
 #include <ldap.h>
 #include <poll.h>
@@ -1309,21 +1311,63 @@ static void abandon(struct sender *s)
 	count_add(s, &s->st.undelivered, n);
 }
 
-void sender_stop(struct sender *s, unsigned seconds)
+void sender_stop_begin(struct sender *s, double seconds)
 {
+	double at = now_mono() + (seconds > 0 ? seconds : 0);
+
 	if (!s->started)
 		return;
 	pthread_mutex_lock(&s->lock);
+	if (!s->stopping || at < s->stop_at)
+		s->stop_at = at;
 	s->stopping = true;
-	s->stop_at = now_mono() + seconds;
 	pthread_mutex_unlock(&s->lock);
 	poke(s);
-	pthread_join(s->thread, NULL);
+}
+
+void sender_interrupt(struct sender *s)
+{
+	session_interrupt(s->sess);
+	session_interrupt(s->probe);
+}
+
+/* The thread has ended: what it held is given back. */
+static void stopped(struct sender *s)
+{
 	s->started = false;
 	session_close(s->sess);
 	session_close(s->probe);
 	abandon(s);
 	set_state(s, false, false);
+}
+
+bool sender_stop_wait(struct sender *s, double seconds)
+{
+	struct timespec ts;
+
+	if (!s->started)
+		return true;
+	if (seconds < 0) {
+		pthread_join(s->thread, NULL);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts); /* pthread_timedjoin_np's clock */
+		ts.tv_sec += (time_t)seconds;
+		ts.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(s->thread, NULL, &ts) != 0)
+			return false;
+	}
+	stopped(s);
+	return true;
+}
+
+void sender_stop(struct sender *s, unsigned seconds)
+{
+	sender_stop_begin(s, seconds);
+	sender_stop_wait(s, -1);
 }
 
 void sender_set_counters(struct sender *s, const struct sender_counters *c)

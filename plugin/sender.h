@@ -132,6 +132,17 @@ void sender_reload(struct sender *s, const struct config *c);
  * seconds, then stop and join the thread. Items not settled by then are
  * counted as undelivered and freed. */
 void sender_stop(struct sender *s, unsigned seconds);
+/* sender_stop in steps, for a caller that must stay responsive (stop.h):
+ * sender_stop_begin closes delivery in at most seconds (a second call only
+ * ever brings that time closer); sender_stop_wait waits up to seconds
+ * (< 0: no limit) for the thread to end and true when it has, the sender
+ * then being stopped as by sender_stop; sender_interrupt (any thread) cuts
+ * short the network call the thread may be blocked in (session_interrupt).
+ * Items sent and not yet answered stay in the spool: sent again at the
+ * next start. */
+void sender_stop_begin(struct sender *s, double seconds);
+bool sender_stop_wait(struct sender *s, double seconds);
+void sender_interrupt(struct sender *s);
 
 void sender_stats(struct sender *s, struct sender_stats *st);
 

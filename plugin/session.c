@@ -32,6 +32,7 @@ struct watchdog {
 	int fd;                   /* the connection's socket once connected, else -1 */
 	bool done;                /* the guarded step is over */
 	bool fired;               /* the limit passed: the socket was shut down */
+	bool interrupted;         /* session_interrupt: shut down every socket from now on */
 };
 
 /* libldap's release of a TLS context reference: exported by libldap 2.5
@@ -418,6 +419,8 @@ static int on_connect(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	pthread_mutex_lock(&s->wd.lock);
 	s->wd.fd = fd;
+	if (s->wd.interrupted) /* connected after the stop was cut short */
+		(void)shutdown(fd, SHUT_RDWR);
 	pthread_mutex_unlock(&s->wd.lock);
 	return 0;
 }
@@ -448,7 +451,9 @@ static int watchdog_start(struct watchdog *w, double seconds)
 		w->deadline.tv_sec++;
 		w->deadline.tv_nsec -= 1000000000L;
 	}
+	pthread_mutex_lock(&w->lock);
 	w->fd = -1;
+	pthread_mutex_unlock(&w->lock);
 	w->done = false;
 	w->fired = false;
 	return pthread_create(&w->thread, NULL, watchdog_run, w);
@@ -465,11 +470,28 @@ static bool watchdog_stop(struct watchdog *w)
 	return w->fired;
 }
 
+/* Called before libldap closes the socket: session_interrupt must not
+ * shut down a descriptor number that is reused. */
 static void on_disconnect(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
 {
+	struct session *s = ctx->lc_arg;
+
 	(void)ld;
 	(void)sb;
-	(void)ctx;
+	pthread_mutex_lock(&s->wd.lock);
+	s->wd.fd = -1;
+	pthread_mutex_unlock(&s->wd.lock);
+}
+
+void session_interrupt(struct session *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->wd.lock);
+	s->wd.interrupted = true;
+	if (s->wd.fd >= 0)
+		(void)shutdown(s->wd.fd, SHUT_RDWR);
+	pthread_mutex_unlock(&s->wd.lock);
 }
 
 /* Wait for the bind's answer; the result code, or a negative libldap code. */

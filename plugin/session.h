@@ -138,6 +138,12 @@ enum session_status session_open(struct session *s, const struct session_opts *o
                                  char *err, size_t errlen);
 void session_close(struct session *s);
 bool session_is_open(const struct session *s);
+/* From any thread: shut down the session's socket, now and at any later
+ * connect, so whatever its owner is blocked in (TLS handshake, bind, a
+ * send to a server that reads nothing) returns at once with an error. For
+ * a prompt exit (sender_interrupt); the session is only good for closing
+ * afterwards. */
+void session_interrupt(struct session *s);
 
 /* "server:port" as used in messages (valid while the session lives). */
 const char *session_peer(const struct session *s);

@@ -321,7 +321,7 @@ static const unsigned char *rpayload(const struct spool *sp)
 
 /* ---- open and recovery ---- */
 
-static int mkdirs(char *path)
+int spool_mkdirs(char *path)
 {
 	for (char *p = path + 1; *p; p++) {
 		if (*p != '/')
@@ -342,7 +342,7 @@ static int open_dir(struct spool *sp, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (mkdirs(sp->dir) != 0) {
+	if (spool_mkdirs(sp->dir) != 0) {
 		snprintf(err, errlen, "spool directory %s: cannot create it: %s", sp->dir,
 		         strerror(errno));
 		return -1;

@@ -160,4 +160,8 @@ const char *spool_dir(const struct spool *sp);
 const char *spool_error(const struct spool *sp);
 void spool_stats(const struct spool *sp, struct spool_stats *st);
 
+/* mkdir -p path (mode 0700 for what it creates); path is restored. 0, or
+ * -1 with errno. Also used by spoollock.c, before the spool is opened. */
+int spool_mkdirs(char *path);
+
 #endif

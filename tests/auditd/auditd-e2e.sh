@@ -27,79 +27,24 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-ZR_SRCDIR=${ZR_SRCDIR:-$(cd "$here/../.." && pwd)}
-ZR_BUILDDIR=${ZR_BUILDDIR:-$ZR_SRCDIR}
-PLUGIN=$ZR_BUILDDIR/plugin/audispd-zos-remote
-SIM=$ZR_BUILDDIR/tests/sim/zos-remote-sim
+. "$here/lib.sh"
 VERIFY=$ZR_SRCDIR/tests/auditd/verify.jq
 AUDITD=${ZR_AUDITD:-/usr/sbin/auditd}
 COMBOS=${ZR_E2E_COMBOS:-string:RAW string:ENRICHED binary:RAW binary:ENRICHED}
-LOCK=/run/zos-remote-auditd-test.lock
 KEY=zrtest_$$
 BUDGET=170          # seconds for the whole run; each wait below is bounded too
 ARRIVAL_WAIT=20     # seconds for the events to reach the journal
 DRAIN=5             # the plugin's drain_timeout
 
-# State the cleanup needs; empty means "nothing to undo".
-T=
-SAVED_ENABLED=
-SAVED_RULES=
-KERNEL_TOUCHED=0
-AUDITD_PID=
-PLUGIN_PID=
-SIM_PID=
 USERS_MADE=()
-FAILS=0
-PASSES=0
 START=$SECONDS
 
-say() { printf '%s\n' "$*"; }
-skip() {
-	say "SKIP: $*"
-	exit 77
-}
 hard_fail() {
 	say "FAIL: $*"
 	FAILS=$((FAILS + 1))
 	exit 1
 }
-ok() {
-	PASSES=$((PASSES + 1))
-	say "ok   - $*"
-}
-bad() {
-	FAILS=$((FAILS + 1))
-	say "FAIL - $*"
-}
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^[^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
-
-# Wait up to $1 seconds (tenths polled) for the command "$2..." to succeed.
-wait_for() {
-	local limit=$(($1 * 10)) i=0
-	shift
-	while ! "$@"; do
-		i=$((i + 1))
-		[ "$i" -ge "$limit" ] && return 1
-		sleep 0.1
-	done
-}
-
-audit_field() { auditctl -s 2>/dev/null | awk -v f="$1" '$1 == f { print $2 }'; }
-
-# Stop a process we started (or auditd's plugin): TERM, wait, then KILL.
-stop_pid() {
-	local pid=$1 secs=$2
-	alive "$pid" || return 0
-	kill -TERM "$pid" 2>/dev/null
-	if ! wait_for "$secs" eval "! alive $pid"; then
-		say "note: pid $pid did not stop within ${secs}s of SIGTERM; sending SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
-		wait_for 2 eval "! alive $pid"
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
 
 cleanup() {
 	local rc=$1 u now
@@ -115,28 +60,9 @@ cleanup() {
 		id "$u" >/dev/null 2>&1 && say "cleanup: could not remove user $u" && rc=1
 	done
 	if [ "$KERNEL_TOUCHED" = 1 ]; then
-		# Only our rules: -D -k deletes the rules carrying our key and no other.
-		auditctl -l 2>/dev/null | grep -q -- "$KEY" && auditctl -D -k "$KEY" >/dev/null 2>&1
-		[ -n "$SAVED_ENABLED" ] && auditctl -e "$SAVED_ENABLED" >/dev/null 2>&1
-		now=$(auditctl -l 2>&1)
-		if [ "$now" != "$SAVED_RULES" ]; then
-			say "cleanup: the kernel audit rules differ from before the test:"
-			say "$now"
-			rc=1
-		fi
-		if [ "$(audit_field enabled)" != "$SAVED_ENABLED" ]; then
-			say "cleanup: kernel audit enabled is $(audit_field enabled), was $SAVED_ENABLED"
-			rc=1
-		fi
-		say "restored: rules as before ($(printf '%s\n' "$SAVED_RULES" | head -1)), enabled $(audit_field enabled)"
+		restore_kernel_audit || rc=1
 	fi
-	if [ -n "$T" ] && [ -d "$T" ]; then
-		if [ "$rc" = 0 ] && [ "${ZR_E2E_KEEP:-0}" != 1 ]; then
-			rm -rf "$T"
-		else
-			say "kept for inspection: $T (auditd.out, journal.jsonl, verdict.json per combination)"
-		fi
-	fi
+	keep_or_remove "$T" "$rc" "auditd.out, journal.jsonl, verdict.json per combination"
 	exit "$rc"
 }
 
@@ -149,30 +75,10 @@ done
 [ -x "$PLUGIN" ] || hard_fail "plugin not built: $PLUGIN (run make first)"
 [ -x "$SIM" ] || hard_fail "simulator not built: $SIM (run make first)"
 [ -r "$VERIFY" ] || hard_fail "missing $VERIFY"
-# auditd runs a plugin only from a root-owned path it trusts (3.0.9: the
-# 0750 bits set; newer: not group/world writable; dirname >= 4 chars).
-pstat=$(stat -c '%u %a' "$PLUGIN")
-pmode=$((8#${pstat#* }))
-[ "${pstat%% *}" = 0 ] || skip "auditd refuses $PLUGIN: not owned by root (build as root)"
-if [ $((pmode & 8#750)) != $((8#750)) ] || [ $((pmode & 8#022)) != 0 ]; then
-	skip "auditd refuses $PLUGIN: mode ${pstat#* } (needs rwxr-x--- bits, not group/world writable; umask 022)"
-fi
-[ ${#ZR_BUILDDIR} -ge 4 ] || skip "auditd needs the plugin's directory name to be 4 characters or more"
+plugin_trusted
 
 # --- the kernel audit state is global: take the lock, save it ---------------
-exec 9>>"$LOCK" || skip "cannot open the lock $LOCK"
-flock -w 120 9 || skip "another test held $LOCK for 120s"
-
-status=$(auditctl -s 2>&1) || skip "kernel audit not available: $status"
-SAVED_ENABLED=$(audit_field enabled)
-case "$SAVED_ENABLED" in
-0 | 1) ;;
-2) skip "kernel audit configuration is locked (enabled 2): rules cannot be added or removed" ;;
-*) skip "cannot read the kernel audit state: $status" ;;
-esac
-other=$(audit_field pid)
-[ "${other:-0}" = 0 ] || skip "an audit daemon (pid $other) is already registered; it would lose its events"
-SAVED_RULES=$(auditctl -l 2>&1)
+take_kernel_audit 120
 
 trap 'cleanup $?' EXIT
 trap 'say "interrupted"; exit 130' INT
@@ -195,30 +101,8 @@ say "auditd e2e: $(auditctl -v 2>&1 | head -1), key $KEY; before: kernel audit e
 write_configs() { # dir format log_format port
 	local d=$1 fmt=$2 logf=$3 port=$4
 	mkdir -p "$d/etc/plugins.d"
-	cat >"$d/etc/auditd.conf" <<-EOF
-		local_events = yes
-		write_logs = yes
-		log_file = $d/audit.log
-		log_format = $logf
-		flush = INCREMENTAL_ASYNC
-		freq = 50
-		max_log_file = 8
-		num_logs = 2
-		priority_boost = 0
-		name_format = NONE
-		max_log_file_action = ROTATE
-		space_left = 75
-		space_left_action = IGNORE
-		admin_space_left = 50
-		admin_space_left_action = IGNORE
-		disk_full_action = IGNORE
-		disk_error_action = IGNORE
-		q_depth = 2000
-		overflow_action = SYSLOG
-		max_restarts = 10
-		plugin_dir = $d/etc/plugins.d
-		end_of_event_timeout = 2
-	EOF
+	write_auditd_conf "$d/etc/auditd.conf" "$logf" "$d/etc/plugins.d" "write_logs = yes" \
+		"log_file = $d/audit.log" "end_of_event_timeout = 2"
 	# 3.0.9 accepts at most 2 args, so the format goes in the plugin's config.
 	cat >"$d/etc/plugins.d/zos-remote.conf" <<-EOF
 		active = yes

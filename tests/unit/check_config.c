@@ -93,7 +93,7 @@ START_TEST(defaults_apply)
 	ck_assert_int_eq(c.link_value, MAP_LINK_SERIAL_TIME);
 	ck_assert_uint_eq(c.max_field_length, 1024);
 	ck_assert_uint_eq(c.max_item_bytes, 30000);
-	ck_assert_uint_eq(c.drain_timeout, 5);
+	ck_assert_uint_eq(c.drain_timeout, 0);
 	ck_assert_uint_eq(c.log_interval, 60);
 	ck_assert_uint_ge(c.window, 1);
 	ck_assert_uint_ge(c.batch_items, 1);

@@ -72,6 +72,16 @@ static const char stream3[] = EV("100") EV("101") EV("102");
 static const char want3[] = "100:SYSCALL,PATH,PROCTITLE;101:SYSCALL,PATH,PROCTITLE;"
                             "102:SYSCALL,PATH,PROCTITLE;";
 
+/* Occurrences of needle in hay. */
+static size_t zr_count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
 static struct input *in;
 static struct seen seen;
 
@@ -619,6 +629,137 @@ START_TEST(binary_invalid_headers_counted)
 END_TEST
 
 /* An event with no last record completes by age (1 s timeout). */
+
+/* --- the format is the stream's; cut records ----------------------------- */
+
+/* Binary frames with format = string configured, and text with binary:
+ * delivered as the stream is, one ZRA0208W naming both places. */
+START_TEST(format_from_stream)
+{
+	bool binary_stream = _i & 1;
+	bool agree = _i & 2;
+	enum config_format conf =
+	        binary_stream == agree ? CONFIG_FORMAT_BINARY : CONFIG_FORMAT_STRING;
+	const char *log;
+
+	make_frames(stream3, 1, false);
+	fresh(conf);
+	capture();
+	if (binary_stream)
+		input_feed(in, frames, frames_len);
+	else
+		feed_str(stream3);
+	input_flush(in);
+	log = captured();
+	ck_assert_str_eq(seen.events, want3);
+	ck_assert_int_eq(input_stats(in)->rejected, 0);
+	ck_assert_int_eq(input_stats(in)->format_mismatch, !agree);
+	if (agree) {
+		ck_assert_msg(!strstr(log, "ZRA0208W"), "log: %s", log);
+		return;
+	}
+	ck_assert_int_eq(zr_count(log, "ZRA0208W"), 1);
+	ck_assert_msg(strstr(log, "plugins.d") && strstr(log, "zos-remote.conf"), "log: %s", log);
+	ck_assert_msg(strstr(log, binary_stream ? "the input is binary frames"
+	                                        : "the input is text lines"),
+	              "log: %s", log);
+}
+END_TEST
+
+/* stream3 as auditd 4.2.1 hands it over with log_format = RAW and no node
+ * name: every kernel record 16 bytes short, as version-0 frames (binary)
+ * or lines (string), plus a DAEMON_START that is whole. */
+static char *cut_stream(bool binary, size_t *len)
+{
+	static const char daemon[] = "audit(1700000000.001:5): op=start ver=4.2.1 format=raw";
+	char *out = calloc(1, 16384);
+	const char *p = stream3;
+	size_t o = 0;
+
+	for (int first = 1; *p; first = 0) {
+		const char *nl = strchr(p, '\n'), *msg = strstr(p, "msg=") + 4;
+		char name[32] = "";
+		struct audit_dispatcher_header h = {.ver = 0, .hlen = 16};
+		size_t n = (size_t)(nl - msg);
+
+		if (first) {
+			h.type = AUDIT_DAEMON_START;
+			h.size = sizeof(daemon) - 1;
+			if (binary) {
+				memcpy(out + o, &h, 16);
+				memcpy(out + o + 16, daemon, h.size);
+				o += 16 + h.size;
+			} else {
+				o += (size_t)sprintf(out + o, "type=DAEMON_START msg=%s\n", daemon);
+			}
+		}
+		sscanf(p, "type=%31[^ ]", name);
+		while (n && msg[n - 1] == ' ') /* the EOE's trailing blank is no payload */
+			n--;
+		if (strcmp(name, "EOE") == 0)
+			n++; /* the kernel's EOE text is "audit(...): " */
+		ck_assert_int_gt(n, 16);
+		n -= 16;
+		h.type = (uint32_t)audit_name_to_msg_type(name);
+		h.size = (uint32_t)n;
+		if (binary) {
+			memcpy(out + o, &h, 16);
+			memcpy(out + o + 16, msg, n);
+			o += 16 + n;
+		} else {
+			o += (size_t)sprintf(out + o, "type=%s msg=%.*s\n", name, (int)n, msg);
+		}
+		p = nl + 1;
+	}
+	*len = o;
+	return out;
+}
+
+START_TEST(cut_records_reported)
+{
+	bool binary = _i;
+	size_t len;
+	char *text = cut_stream(binary, &len);
+	const char *log;
+
+	fresh(binary ? CONFIG_FORMAT_BINARY : CONFIG_FORMAT_STRING);
+	capture();
+	input_feed(in, text, len);
+	input_flush(in);
+	log = captured();
+	/* the three events still arrive, each without its end */
+	ck_assert_msg(strstr(seen.events, "100:SYSCALL,PATH,PROCTITLE;") &&
+	                      strstr(seen.events, "102:SYSCALL,PATH,PROCTITLE;"),
+	              "events: %s", seen.events);
+	ck_assert_int_eq(input_stats(in)->cut, 12);
+	ck_assert_int_eq(input_stats(in)->cut_eoe, 3);
+	ck_assert_int_eq(input_stats(in)->rejected, 0);
+	ck_assert_int_eq(zr_count(log, "ZRA0207E"), 1);
+	ck_assert_msg(strstr(log, "16 bytes short") && strstr(log, "log_format = ENRICHED") &&
+	                      strstr(log, "4.2.1"),
+	              "log: %s", log);
+	ck_assert_msg(!strstr(log, "ZRA0203W"), "a cut record got the generic warning: %s", log);
+	free(text);
+}
+END_TEST
+
+/* Whole records never look cut. */
+START_TEST(whole_records_not_cut)
+{
+	make_frames(stream3, 0, false);
+	fresh(CONFIG_FORMAT_BINARY);
+	input_feed(in, frames, frames_len);
+	input_flush(in);
+	ck_assert_str_eq(seen.events, want3);
+	ck_assert_int_eq(input_stats(in)->cut, 0);
+	fresh(CONFIG_FORMAT_STRING);
+	feed_str(stream3);
+	input_flush(in);
+	ck_assert_str_eq(seen.events, want3);
+	ck_assert_int_eq(input_stats(in)->cut, 0);
+}
+END_TEST
+
 START_TEST(age_completes_pending)
 {
 	char text[512];
@@ -738,6 +879,9 @@ static Suite *input_suite(void)
 	tcase_add_test(b, binary_embedded_newline);
 	tcase_add_loop_test(b, binary_resync, 0, 4);
 	tcase_add_test(b, binary_invalid_headers_counted);
+	tcase_add_loop_test(b, format_from_stream, 0, 4);
+	tcase_add_loop_test(b, cut_records_reported, 0, 2);
+	tcase_add_test(b, whole_records_not_cut);
 	tcase_set_timeout(b, 120);
 	suite_add_tcase(s, b);
 
