@@ -80,8 +80,8 @@ struct plugin {
 	char spool_dir[CONFIG_PATH_MAX];
 	char set_aside_file[CONFIG_PATH_MAX];
 	struct set_aside *sa;
-	struct operate *op;    /* activity report, state file (operate.h) */
-	struct selfreport *sr; /* the plugin's own ZRA_ items (selfreport.h) */
+	struct operate *op;       /* activity report, state file (operate.h) */
+	struct selfreport *sr;    /* the plugin's own ZRA_ items (selfreport.h) */
 	int lock_fd;              /* the spool's lock, held until exit (spoollock.h) */
 	const sigset_t *waitmask; /* signals let in while waiting (ppoll) */
 };
