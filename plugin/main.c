@@ -35,10 +35,12 @@
 
 #include "assemble.h"
 #include "buf.h"
+#include "commit.h"
 #include "config.h"
 #include "idcache.h"
 #include "input.h"
 #include "intake.h"
+#include "pace.h"
 #include "item.h"
 #include "log.h"
 #include "mapper.h"
@@ -64,6 +66,8 @@ struct options {
 
 /* Everything the reader thread owns. */
 struct plugin {
+	struct commit gc; /* group commit of the syncs (spool_sync = batch) */
+	struct pace rd;   /* input bytes per second, for read_coalesce_ms */
 	struct options opt;
 	char ident[128];
 	char hostname[256];
@@ -476,6 +480,37 @@ static bool intake_step(struct plugin *p, bool idle)
 	return false;
 }
 
+/* Group commit (commit.h): sync the spool when this pass is due (always
+ * with force), before the intake log commits; true when it did. */
+static bool commit_begin(struct plugin *p, bool force)
+{
+	double now = now_mono();
+
+	commit_note(&p->gc, now, input_stats(p->in)->bytes);
+	if (!force && !commit_due(&p->gc, now))
+		return false;
+	queue_sync(p->q);
+	return true;
+}
+
+/* After the intake log's commit: sync it too, in the spool's order. */
+static void commit_end(struct plugin *p, bool synced)
+{
+	if (!synced)
+		return;
+	intake_sync(p->ik);
+	commit_done(&p->gc);
+}
+
+/* A commit point that syncs whatever is unsynced (tick, replay, reload). */
+static void commit_all(struct plugin *p, bool idle)
+{
+	bool synced = commit_begin(p, true);
+
+	intake_step(p, idle);
+	commit_end(p, synced);
+}
+
 /* libauparse 3.0.9 may deliver one Linux event in several callbacks, even
  * with other events in between; the assembler holds the last few mapped
  * events so the parts become one queued event with one qualifier and log
@@ -559,6 +594,7 @@ static void apply_spool_settings(struct plugin *p)
 	queue_set_spool_limits(p->q, (uint64_t)p->cfg.spool_max_size << 20,
 	                       (int)spool_sync_of(p->cfg.spool_sync));
 	intake_set_sync(p->ik, spool_sync_of(p->cfg.spool_sync));
+	commit_init(&p->gc, p->cfg.spool_sync_interval_ms, p->cfg.spool_sync_bytes);
 	queue_set_full_action(p->q, full_action_of(p->cfg.spool_full_action));
 	spool_paths(p, &p->cfg, dir, sizeof(dir), sa, sizeof(sa));
 	if (strcmp(dir, p->spool_dir) != 0 || strcmp(sa, p->set_aside_file) != 0)
@@ -621,8 +657,7 @@ static void replay_intake(struct plugin *p)
 	assemble_flush(&p->asm_);
 	input_free(in);
 	intake_replay_free(p->ik);
-	queue_sync(p->q);
-	intake_step(p, true);
+	commit_all(p, true);
 }
 
 static int open_spool(struct plugin *p)
@@ -650,6 +685,7 @@ static int open_spool(struct plugin *p)
 		log_msg("ZRA0015E", "cannot start: %s", err);
 		return -1;
 	}
+	commit_init(&p->gc, p->cfg.spool_sync_interval_ms, p->cfg.spool_sync_bytes);
 	/* Tags must stay unique among items in flight: go on above the
 	 * newest one the spool holds. */
 	p->tag = p->rec.last_tag;
@@ -677,8 +713,7 @@ static void reload(struct plugin *p)
 
 	/* Events already read are mapped with the options they were read under. */
 	flush_events(p);
-	queue_sync(p->q);
-	intake_step(p, true);
+	commit_all(p, true);
 	if (config_load(p->opt.config_path, &nc, log_problem, "ZRA0004E") != 0) {
 		log_msg("ZRA0004E",
 		        "reload failed: %s has errors (listed above); the previous "
@@ -819,6 +854,37 @@ static void note_suspension(struct plugin *p, bool room)
 		        p->spool_dir);
 }
 
+/* The reader's longest sleep: a second, or until a sync falls due. */
+static struct timespec read_timeout(const struct plugin *p)
+{
+	double w = commit_wait(&p->gc, now_mono());
+	struct timespec ts = {.tv_sec = 1};
+
+	if (p->stalled)
+		return (struct timespec){.tv_nsec = (long)(STALL_POLL * 1e9)};
+	if (w >= 0 && w < 1)
+		ts = (struct timespec){.tv_nsec = (long)(w * 1e9) + 1000000L};
+	return ts;
+}
+
+/* After a short read of a trickle, let more records gather in the socket
+ * before the next wake-up (pace.h, read_coalesce_ms); signals still end
+ * the wait at once. */
+static void coalesce_reads(struct plugin *p, uint64_t nread, const sigset_t *waitmask)
+{
+	double now = now_mono(), wait;
+
+	pace_note(&p->rd, now, nread);
+	if (nread == 0 || nread >= READ_GATHER_BYTES || p->stalled || p->cfg.read_coalesce_ms == 0)
+		return;
+	wait = pace_seconds(&p->rd, READ_GATHER_BYTES, 0, p->cfg.read_coalesce_ms);
+	if (wait < 0.0005)
+		return;
+	struct timespec ts = {.tv_nsec = (long)(wait * 1e9)};
+
+	ppoll(NULL, 0, &ts, waitmask);
+}
+
 /* Read until end of input, SIGTERM from auditd or SIGINT. */
 static void run(struct plugin *p, const sigset_t *waitmask)
 {
@@ -830,10 +896,11 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		/* While the spool is full (suspend), stdin is not read: auditd's
 		 * queue takes the back-pressure and its overflow_action decides. */
 		struct pollfd pfd = {.fd = p->stalled ? -1 : STDIN_FILENO, .events = POLLIN};
-		struct timespec ts = {.tv_sec = p->stalled ? 0 : 1,
-		                      .tv_nsec = p->stalled ? (long)(STALL_POLL * 1e9) : 0};
+		struct timespec ts = read_timeout(p);
 		int rc = ppoll(&pfd, 1, &ts, waitmask);
+		uint64_t before = input_stats(p->in)->bytes;
 		double now;
+		bool synced;
 
 		set_now(p);
 		handle_signals(p);
@@ -843,22 +910,24 @@ static void run(struct plugin *p, const sigset_t *waitmask)
 		}
 		if (rc > 0 && pfd.revents && !read_input(p, buf))
 			break;
-		/* The batch of spool_sync = batch: what one read() brought. */
-		queue_sync(p->q);
+		/* spool_sync = batch: one sync for what the reads of the last
+		 * spool_sync_interval_ms (or spool_sync_bytes) brought. */
+		synced = commit_begin(p, false);
 		if (p->stalled || p->suspended)
 			note_suspension(p, retry_stalled(p));
 		intake_step(p, false);
+		commit_end(p, synced);
 		now = now_mono();
 		if (now - last_tick >= AGE_SECONDS) {
 			/* The last event of a quiet period goes out within about a second. */
 			input_age(p->in);
 			assemble_flush(&p->asm_);
-			queue_sync(p->q);
-			intake_step(p, input_idle(p->in));
+			commit_all(p, input_idle(p->in));
 			report_drops(p);
 			operate_tick(p->op, p->in, p->q, p->snd);
 			last_tick = now;
 		}
+		coalesce_reads(p, input_stats(p->in)->bytes - before, waitmask);
 	}
 	log_msg("ZRA0011I",
 	        "%s: delivering what is queued for at most %u s; the rest stays in the "

@@ -15,7 +15,9 @@
 struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
-	int wake_fd; /* eventfd; written when something becomes poppable, and on close */
+	int wake_fd;    /* eventfd; written when something becomes poppable, and on close */
+	bool signalled; /* under lock: wake_fd written and not yet cleared */
+	size_t wake_at; /* under lock: queued events that wake a lingering sender (queue_wake_at) */
 	struct qevent *head, *tail; /* under lock */
 	struct queue_stats st;      /* under lock */
 	/* With a spool (all under lock; the spool is not thread-safe). */
@@ -148,10 +150,14 @@ void queue_free(struct queue *q)
 	free(q);
 }
 
+/* Under lock: make wake_fd readable (one write until the next clear). */
 static void wake(struct queue *q)
 {
 	uint64_t one = 1;
 
+	if (q->signalled)
+		return;
+	q->signalled = true;
 	/* EAGAIN means the counter is already non-zero: the sender will wake. */
 	if (write(q->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		abort(); /* an eventfd write cannot fail otherwise */
@@ -161,6 +167,9 @@ static void clear_wake(struct queue *q)
 {
 	uint64_t v;
 
+	if (!q->signalled)
+		return;
+	q->signalled = false;
 	if (read(q->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		abort();
 }
@@ -170,6 +179,15 @@ static void clear_wake(struct queue *q)
 static bool poppable(const struct queue *q)
 {
 	return q->head || (q->spilled && q->st.held < q->st.limit);
+}
+
+/* Under lock, after a push: wake the sender. While it lingers over a
+ * batch (wake_at > 1) only once the queue holds the events that fill it,
+ * so a trickle wakes it once per batch, not once per event. */
+static void wake_after_push(struct queue *q)
+{
+	if (poppable(q) && (q->wake_at <= 1 || q->spilled || q->st.queued >= q->wake_at))
+		wake(q);
 }
 
 static void link_tail(struct queue *q, struct qevent *e)
@@ -196,8 +214,6 @@ static void drop_locked(struct queue *q, struct qevent *e)
 
 bool queue_push(struct queue *q, struct qevent *e)
 {
-	bool before;
-
 	if (q->sp)
 		return queue_append(q, e) == QUEUE_TAKEN;
 	pthread_mutex_lock(&q->lock);
@@ -206,14 +222,12 @@ bool queue_push(struct queue *q, struct qevent *e)
 		pthread_mutex_unlock(&q->lock);
 		return false;
 	}
-	before = poppable(q);
 	link_tail(q, e);
 	q->st.pushed++;
 	q->st.items += e->nitems;
 	pthread_cond_signal(&q->nonempty);
+	wake_after_push(q);
 	pthread_mutex_unlock(&q->lock);
-	if (!before)
-		wake(q);
 	return true;
 }
 
@@ -226,9 +240,9 @@ void queue_attach_spool(struct queue *q, struct spool *sp, enum queue_full_actio
 	q->disk_next = spool_head(sp);
 	/* What an earlier run left goes first, read back in order. */
 	q->spilled = q->disk_next < q->offered_next;
-	pthread_mutex_unlock(&q->lock);
 	if (q->spilled)
 		wake(q);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void queue_set_full_action(struct queue *q, enum queue_full_action full)
@@ -326,7 +340,7 @@ enum queue_put queue_append(struct queue *q, struct qevent *e)
 {
 	enum queue_put put = QUEUE_TAKEN;
 	enum spool_status rc;
-	bool before, in_memory;
+	bool in_memory;
 
 	if (!q->sp)
 		return queue_push(q, e) ? QUEUE_TAKEN : QUEUE_DROPPED;
@@ -336,7 +350,6 @@ enum queue_put queue_append(struct queue *q, struct qevent *e)
 		pthread_mutex_unlock(&q->lock);
 		return QUEUE_DROPPED;
 	}
-	before = poppable(q);
 	rc = spool_append(q->sp, e);
 	if (rc == SPOOL_FULL)
 		rc = make_room(q, e);
@@ -367,9 +380,8 @@ enum queue_put queue_append(struct queue *q, struct qevent *e)
 	}
 	if (poppable(q))
 		pthread_cond_signal(&q->nonempty);
+	wake_after_push(q);
 	pthread_mutex_unlock(&q->lock);
-	if (!before)
-		wake(q);
 	return put;
 }
 
@@ -425,8 +437,16 @@ void queue_close(struct queue *q)
 	pthread_mutex_lock(&q->lock);
 	q->st.closed = true;
 	pthread_cond_broadcast(&q->nonempty);
-	pthread_mutex_unlock(&q->lock);
 	wake(q);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void queue_wake_at(struct queue *q, size_t events)
+{
+	pthread_mutex_lock(&q->lock);
+	q->wake_at = events;
+	wake_after_push(q);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void queue_set_limit(struct queue *q, size_t limit)
