@@ -13,8 +13,8 @@
 
 #include "buf.h"
 #include "ictx.h"
-#include "pace.h"
 #include "log.h"
+#include "pace.h"
 #include "sender.h"
 #include "session.h"
 #include "spool.h"
