@@ -144,6 +144,8 @@ static const struct key_def keys[] = {
 	{.name = "batch_items", FIELD(batch_items), .kind = KIND_UINT, .min = 1, .max = 10000, .what = "items"},
 	{.name = "batch_bytes", FIELD(batch_bytes), .kind = KIND_UINT, .min = 4096, .max = 4194304, .what = "bytes"},
 	{.name = "linger_ms", FIELD(linger_ms), .kind = KIND_UINT, .min = 0, .max = 1000, .what = "milliseconds"},
+	{.name = "read_coalesce_ms", FIELD(read_coalesce_ms), .kind = KIND_UINT, .min = 0, .max = 100, .what = "milliseconds, 0 = read at once"},
+	{.name = "linger_max_ms", FIELD(linger_max_ms), .kind = KIND_UINT, .min = 0, .max = 1000, .what = "milliseconds, 0 = linger_ms always"},
 	{.name = "drain_timeout", FIELD(drain_timeout), .kind = KIND_UINT, .min = 0, .max = 600, .what = "seconds"},
 	{.name = "log_interval", FIELD(log_interval), .kind = KIND_UINT, .min = 1, .max = 86400, .what = "seconds"},
 	{.name = "tls", FIELD(tls), .kind = KIND_ENUM, .names = tls_names},
@@ -161,6 +163,8 @@ static const struct key_def keys[] = {
 	{.name = "spool_dir", FIELD(spool_dir), .kind = KIND_PATH, .what = "the instance's spool directory"},
 	{.name = "spool_max_size", FIELD(spool_max_size), .kind = KIND_UINT, .min = 1, .max = 1048576, .what = "MiB"},
 	{.name = "spool_sync", FIELD(spool_sync), .kind = KIND_ENUM, .names = spool_sync_names},
+	{.name = "spool_sync_interval_ms", FIELD(spool_sync_interval_ms), .kind = KIND_UINT, .min = 0, .max = 10000, .what = "milliseconds, 0 = at every read"},
+	{.name = "spool_sync_bytes", FIELD(spool_sync_bytes), .kind = KIND_UINT, .min = 1, .max = 1073741824, .what = "bytes of input"},
 	{.name = "spool_full_action", FIELD(spool_full_action), .kind = KIND_ENUM, .names = spool_full_names},
 	{.name = "retry_limit", FIELD(retry_limit), .kind = KIND_UINT, .min = 1, .max = 100, .what = "sends of one item"},
 	{.name = "set_aside_file", FIELD(set_aside_file), .kind = KIND_PATH, .what = "the file of items the server refused"},
@@ -229,10 +233,14 @@ void config_defaults(struct config *c)
 	c->batch_items = 128;
 	c->batch_bytes = 262144;
 	c->linger_ms = 5;
+	c->linger_max_ms = 250;
+	c->read_coalesce_ms = 20;
 	c->drain_timeout = 0;
 	c->log_interval = 60;
 	c->spool_max_size = 1024;
 	c->spool_sync = CONFIG_SPOOL_SYNC_BATCH;
+	c->spool_sync_interval_ms = 100;
+	c->spool_sync_bytes = 1048576;
 	c->spool_full_action = CONFIG_SPOOL_KEEP_OLDEST;
 	c->retry_limit = 3;
 	c->tls = CONFIG_TLS_STARTTLS;

@@ -122,6 +122,12 @@ struct config {
 	unsigned log_interval;  /* seconds between repeats of a rate-limited message, 1-86400,
 	                           default 60 */
 
+	/* Waits that follow the input rate (pace.h): the longest linger,
+	 * 0-1000 ms, default 250 (0 = always linger_ms); how long a trickle
+	 * may gather between reads, 0-100 ms, default 20 (0 = read at once). */
+	unsigned linger_max_ms;
+	unsigned read_coalesce_ms;
+
 	/* Security. Paths are absolute. password_file is read by config_load
 	 * and config_parse into password (checked like the config file, but
 	 * mode 0600 or 0400). Rules checked after parsing: password and
@@ -166,6 +172,11 @@ struct config {
 	char spool_dir[CONFIG_PATH_MAX];
 	unsigned spool_max_size;
 	enum config_spool_sync spool_sync;
+	/* Group commit under batch (commit.h): sync at most this long after
+	 * the first unsynced input, 0-10000 ms, default 100, or once this much
+	 * input was read, 1-1073741824 bytes, default 1048576. */
+	unsigned spool_sync_interval_ms;
+	unsigned spool_sync_bytes;
 	enum config_spool_full spool_full_action;
 	unsigned retry_limit;
 	char set_aside_file[CONFIG_PATH_MAX];

@@ -30,6 +30,17 @@
  * EOE over as a record of the event: the mapper drops it.
  * The end-of-event timeout is a libauparse global, set to 1 s by input_new.
  *
+ * Whole events only: libauparse hands events out in time order and scans
+ * every event it holds per record, so one event that never ends held up
+ * all later ones for its timeout and made every record cost a scan of a
+ * second's worth of events. Records are therefore held here, per event id
+ * (node + time + serial), until a record libauparse takes as the end of an
+ * event (EOE, PROCTITLE, a one-record type) arrives, and the event is then
+ * fed whole; an event that never ends is fed when libauparse would end it
+ * by time (a record a timeout newer, input_age, input_flush). Events come
+ * out in the order they end. The observer still sees every record when it
+ * is read; input_idle is false while records are held.
+ *
  * Hot path: no allocation or syscall per record once warm (one reusable
  * line buffer; whole lines are fed straight from the caller's buffer).
  *

@@ -57,6 +57,7 @@ struct intake {
 	size_t nout, outcap;
 	struct buf done;      /* D entries for events with records on disk */
 	struct buf wbuf;      /* what one commit writes */
+	bool unsynced;        /* written since the last fdatasync (intake_sync) */
 	uint64_t failed_upto; /* records up to this seq never reached the disk */
 	struct pend *pend;    /* oldest first */
 	size_t npend, pendcap;
@@ -431,6 +432,9 @@ static int write_out(struct intake *ik, uint64_t max_seq)
 	struct iseg *a = ik->fd >= 0 ? &ik->seg[ik->nseg - 1] : NULL;
 	uint64_t limit = ik->o.segment_bytes ? ik->o.segment_bytes : INTAKE_SEGMENT_BYTES;
 
+	/* The file left behind keeps what it holds: sync it before rolling. */
+	if (a && a->bytes >= limit)
+		intake_sync(ik);
 	if ((!a || a->bytes >= limit) && seg_new(ik) != 0)
 		return -1;
 	a = &ik->seg[ik->nseg - 1];
@@ -451,8 +455,21 @@ static int write_out(struct intake *ik, uint64_t max_seq)
 		a->max_seq = max_seq;
 	ik->st.writes++;
 	ik->st.bytes_written += ik->wbuf.len;
-	if (ik->o.sync != SPOOL_SYNC_NONE && fdatasync(ik->fd) == 0)
-		ik->st.syncs++;
+	/* batch: the caller's group commit syncs (intake_sync). */
+	ik->unsynced = true;
+	if (ik->o.sync == SPOOL_SYNC_RECORD)
+		intake_sync(ik);
+	return 0;
+}
+
+int intake_sync(struct intake *ik)
+{
+	if (!ik->unsynced || ik->fd < 0 || ik->o.sync == SPOOL_SYNC_NONE)
+		return 0;
+	ik->unsynced = false;
+	if (fdatasync(ik->fd) != 0)
+		return -1;
+	ik->st.syncs++;
 	return 0;
 }
 
@@ -751,6 +768,7 @@ void intake_close(struct intake *ik)
 		return;
 	if (ik->dirfd >= 0 && (ik->nout || ik->done.len || ik->npend == 0))
 		intake_commit(ik);
+	intake_sync(ik);
 	if (ik->fd >= 0)
 		close(ik->fd);
 	ik->fd = -1;

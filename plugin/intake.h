@@ -129,6 +129,11 @@ struct intake *intake_open(const struct intake_opts *o, struct intake_recovery *
 /* Commit what is buffered and close. NULL is fine. */
 void intake_close(struct intake *ik);
 void intake_set_sync(struct intake *ik, enum spool_sync sync);
+/* fdatasync what the commits wrote since the last call: with sync =
+ * batch the caller's group commit (commit.h) calls it, after the spool's
+ * sync; with record every commit syncs itself, with none nothing is
+ * synced. 0, or -1 when fdatasync failed. */
+int intake_sync(struct intake *ik);
 
 /* The records recovery found uncovered, as one text of whole lines in the
  * order they were read (len 0 when none). Feed them to a string-format

@@ -42,6 +42,7 @@
 #include "log.h"
 #include "mapper.h"
 #include "operate.h"
+#include "pace.h"
 #include "preflight.h"
 #include "queue.h"
 #include "reader.h"
@@ -84,6 +85,7 @@ struct plugin {
 	struct selfreport *sr;    /* the plugin's own ZRA_ items (selfreport.h) */
 	int lock_fd;              /* the spool's lock, held until exit (spoollock.h) */
 	const sigset_t *waitmask; /* signals let in while waiting (ppoll) */
+	struct pace pace;         /* input bytes per second, for read_coalesce_ms */
 };
 
 /* Set by the signal handlers, read by the loop (signals only arrive
@@ -398,6 +400,39 @@ static bool read_input(struct plugin *p, char *buf)
 	return false;
 }
 
+/* The reader's longest sleep: a second, until a sync falls due (commit.h),
+ * or a short poll while events wait for room in the spool. */
+static struct timespec read_timeout(const struct plugin *p)
+{
+	double w = reader_sync_wait(p->rd, reader_clock());
+	struct timespec ts = {.tv_sec = 1};
+
+	if (reader_waiting(p->rd))
+		return (struct timespec){.tv_nsec = (long)(STALL_POLL * 1e9)};
+	if (w >= 0 && w < 1)
+		ts = (struct timespec){.tv_nsec = (long)(w * 1e9) + 1000000L};
+	return ts;
+}
+
+/* After a short read of a trickle, let more records gather in the socket
+ * before the next wake-up (pace.h, read_coalesce_ms); signals still end
+ * the wait at once. */
+static void coalesce_reads(struct plugin *p, uint64_t nread, const sigset_t *waitmask)
+{
+	double now = reader_clock(), wait;
+
+	pace_note(&p->pace, now, nread);
+	if (nread == 0 || nread >= READ_GATHER_BYTES || reader_waiting(p->rd) ||
+	    p->cfg.read_coalesce_ms == 0)
+		return;
+	wait = pace_seconds(&p->pace, READ_GATHER_BYTES, 0, p->cfg.read_coalesce_ms);
+	if (wait < 0.0005)
+		return;
+	struct timespec ts = {.tv_nsec = (long)(wait * 1e9)};
+
+	ppoll(NULL, 0, &ts, waitmask);
+}
+
 /* Read until end of input, SIGTERM from auditd or SIGINT; says which. */
 static const char *run(struct plugin *p, const sigset_t *waitmask)
 {
@@ -410,9 +445,9 @@ static const char *run(struct plugin *p, const sigset_t *waitmask)
 		 * queue takes the back-pressure and its overflow_action decides. */
 		bool waiting = reader_waiting(p->rd);
 		struct pollfd pfd = {.fd = waiting ? -1 : STDIN_FILENO, .events = POLLIN};
-		struct timespec ts = {.tv_sec = waiting ? 0 : 1,
-		                      .tv_nsec = waiting ? (long)(STALL_POLL * 1e9) : 0};
+		struct timespec ts = read_timeout(p);
 		int rc = ppoll(&pfd, 1, &ts, waitmask);
+		uint64_t before = input_stats(reader_input(p->rd))->bytes;
 		double now;
 
 		reader_set_now(p->rd, reader_clock());
@@ -431,6 +466,7 @@ static const char *run(struct plugin *p, const sigset_t *waitmask)
 			selfreport_tick(p->sr, now, (int64_t)time(NULL));
 			last_tick = now;
 		}
+		coalesce_reads(p, input_stats(reader_input(p->rd))->bytes - before, waitmask);
 	}
 	log_msg("ZRA0011I",
 	        "%s: stopping; what was read is in the spool %s; delivering for at most "

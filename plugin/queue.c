@@ -13,7 +13,9 @@
 struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
-	int wake_fd; /* eventfd; written when something becomes poppable, and on close */
+	int wake_fd;    /* eventfd; written when something becomes poppable, and on close */
+	bool signalled; /* under lock: wake_fd written and not yet cleared */
+	size_t wake_at; /* under lock: queued events that wake a lingering sender (queue_wake_at) */
 	struct qevent *head, *tail; /* under lock */
 	struct queue_stats st;      /* under lock */
 	/* With a spool (all under lock; the spool is not thread-safe). */
@@ -67,10 +69,14 @@ void queue_free(struct queue *q)
 	free(q);
 }
 
+/* Under lock: make wake_fd readable (one write until the next clear). */
 static void wake(struct queue *q)
 {
 	uint64_t one = 1;
 
+	if (q->signalled)
+		return;
+	q->signalled = true;
 	/* EAGAIN means the counter is already non-zero: the sender will wake. */
 	if (write(q->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		abort(); /* an eventfd write cannot fail otherwise */
@@ -80,6 +86,9 @@ static void clear_wake(struct queue *q)
 {
 	uint64_t v;
 
+	if (!q->signalled)
+		return;
+	q->signalled = false;
 	if (read(q->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		abort();
 }
@@ -89,6 +98,15 @@ static void clear_wake(struct queue *q)
 static bool poppable(const struct queue *q)
 {
 	return q->head || (q->spilled && q->st.held < q->st.limit);
+}
+
+/* Under lock, after a push: wake the sender. While it lingers over a
+ * batch (wake_at > 1) only once the queue holds the events that fill it,
+ * so a trickle wakes it once per batch, not once per event. */
+static void wake_after_push(struct queue *q)
+{
+	if (poppable(q) && (q->wake_at <= 1 || q->spilled || q->st.queued >= q->wake_at))
+		wake(q);
 }
 
 static void link_tail(struct queue *q, struct qevent *e)
@@ -115,8 +133,6 @@ static void drop_locked(struct queue *q, struct qevent *e)
 
 bool queue_push(struct queue *q, struct qevent *e)
 {
-	bool before;
-
 	if (q->sp)
 		return queue_append(q, e) == QUEUE_TAKEN;
 	pthread_mutex_lock(&q->lock);
@@ -125,14 +141,12 @@ bool queue_push(struct queue *q, struct qevent *e)
 		pthread_mutex_unlock(&q->lock);
 		return false;
 	}
-	before = poppable(q);
 	link_tail(q, e);
 	q->st.pushed++;
 	q->st.items += e->nitems;
 	pthread_cond_signal(&q->nonempty);
+	wake_after_push(q);
 	pthread_mutex_unlock(&q->lock);
-	if (!before)
-		wake(q);
 	return true;
 }
 
@@ -145,9 +159,9 @@ void queue_attach_spool(struct queue *q, struct spool *sp, enum queue_full_actio
 	q->disk_next = spool_head(sp);
 	/* What an earlier run left goes first, read back in order. */
 	q->spilled = q->disk_next < q->offered_next;
-	pthread_mutex_unlock(&q->lock);
 	if (q->spilled)
 		wake(q);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void queue_set_full_action(struct queue *q, enum queue_full_action full)
@@ -264,6 +278,7 @@ static bool push_reserved(struct queue *q, struct qevent *e)
 	q->st.items += e->nitems;
 	q->st.reserved_in_memory++;
 	pthread_cond_signal(&q->nonempty);
+	wake_after_push(q);
 	return true;
 }
 
@@ -271,17 +286,14 @@ static enum queue_put append(struct queue *q, struct qevent *e, bool reserved)
 {
 	enum queue_put put = QUEUE_TAKEN;
 	enum spool_status rc;
-	bool before, in_memory;
+	bool in_memory;
 
 	if (!q->sp && !reserved)
 		return queue_push(q, e) ? QUEUE_TAKEN : QUEUE_DROPPED;
 	pthread_mutex_lock(&q->lock);
-	before = poppable(q);
 	if (!q->sp) {
 		put = push_reserved(q, e) ? QUEUE_TAKEN : QUEUE_DROPPED;
 		pthread_mutex_unlock(&q->lock);
-		if (!before && put == QUEUE_TAKEN)
-			wake(q);
 		return put;
 	}
 	if (q->st.closed) {
@@ -322,9 +334,8 @@ static enum queue_put append(struct queue *q, struct qevent *e, bool reserved)
 	}
 	if (poppable(q))
 		pthread_cond_signal(&q->nonempty);
+	wake_after_push(q);
 	pthread_mutex_unlock(&q->lock);
-	if (!before)
-		wake(q);
 	return put;
 }
 
@@ -390,8 +401,16 @@ void queue_close(struct queue *q)
 	pthread_mutex_lock(&q->lock);
 	q->st.closed = true;
 	pthread_cond_broadcast(&q->nonempty);
-	pthread_mutex_unlock(&q->lock);
 	wake(q);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void queue_wake_at(struct queue *q, size_t events)
+{
+	pthread_mutex_lock(&q->lock);
+	q->wake_at = events;
+	wake_after_push(q);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void queue_set_limit(struct queue *q, size_t limit)

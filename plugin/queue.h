@@ -150,6 +150,11 @@ bool queue_finished(struct queue *q);
  * socket. queue_pop clears it. */
 int queue_wake_fd(const struct queue *q);
 
+/* While the sender lingers over a batch: wake it only once `events` are
+ * queued (or the queue closes, or events wait on disk); 0 or 1 = as soon as
+ * anything is (the default). Wakes at once when that is already so. */
+void queue_wake_at(struct queue *q, size_t events);
+
 /* Pop and free everything still queued (at exit); adds the counts to
  * *events and *items. */
 void queue_discard(struct queue *q, uint64_t *events, uint64_t *items);

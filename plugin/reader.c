@@ -11,6 +11,7 @@
 
 #include "assemble.h"
 #include "buf.h"
+#include "commit.h"
 #include "filter.h"
 #include "log.h"
 #include "reader.h"
@@ -49,6 +50,7 @@ struct reader {
 	uint64_t errors_reported;  /* spool write errors already logged */
 	bool suspended;            /* not reading auditd: the spool is full */
 	struct item_list self;     /* the plugin's own audit items (reader_self) */
+	struct commit gc;          /* group commit of the syncs (commit.h) */
 	/* Nodes of the events a full spool refused since reader_drop_nodes. */
 	char drop_nodes[READER_DROP_NODES_LEN];
 	bool drop_nodes_cut;
@@ -293,6 +295,39 @@ static bool intake_step(struct reader *r, bool idle)
 	return false;
 }
 
+/* Group commit (commit.h): sync the spool when this pass is due (always
+ * with force), before the intake log commits; true when it did. */
+static bool commit_begin(struct reader *r, bool force)
+{
+	double now = reader_clock();
+
+	commit_note(&r->gc, now, input_stats(r->in)->bytes);
+	if (!force && !commit_due(&r->gc, now))
+		return false;
+	queue_sync(r->q);
+	return true;
+}
+
+/* After the intake log's commit: sync it too, in the spool's order. */
+static void commit_end(struct reader *r, bool synced)
+{
+	if (!synced)
+		return;
+	intake_sync(r->ik);
+	commit_done(&r->gc);
+}
+
+/* A commit point that syncs whatever is unsynced (tick, replay, flush,
+ * stop); the intake log's verdict as intake_step's. */
+static bool commit_all(struct reader *r, bool idle)
+{
+	bool synced = commit_begin(r, true);
+	bool ok = intake_step(r, idle);
+
+	commit_end(r, synced);
+	return ok;
+}
+
 /* A record the filter does not pass, counted by type in the statistics. */
 static void count_skipped(void *arg, int type)
 {
@@ -402,6 +437,7 @@ struct reader *reader_open(const struct reader_opts *o)
 	/* Tags must stay unique among items in flight: go on above the
 	 * newest one the spool holds. */
 	r->tag = r->rec.last_tag;
+	commit_init(&r->gc, o->sync_interval_ms, o->sync_bytes);
 	log_recovery(r);
 	queue_attach_spool(r->q, r->sp, o->full);
 	return r;
@@ -464,8 +500,7 @@ void reader_replay(struct reader *r)
 	assemble_flush(&r->asm_);
 	input_free(in);
 	intake_replay_free(r->ik);
-	queue_sync(r->q);
-	intake_step(r, true);
+	commit_all(r, true);
 }
 
 void reader_feed(struct reader *r, const char *buf, size_t n)
@@ -499,11 +534,14 @@ static void note_suspension(struct reader *r, bool room)
 
 void reader_turn(struct reader *r)
 {
-	/* The batch of spool_sync = batch: what one read() brought. */
-	queue_sync(r->q);
+	/* spool_sync = batch: one sync for what the reads of the last
+	 * spool_sync_interval_ms (or spool_sync_bytes) brought. */
+	bool synced = commit_begin(r, false);
+
 	if (r->stalled || r->suspended)
 		note_suspension(r, retry_stalled(r));
 	intake_step(r, false);
+	commit_end(r, synced);
 }
 
 /* Spool full and spool errors: once per interval each, with the counts. */
@@ -561,8 +599,7 @@ void reader_tick(struct reader *r)
 	/* The last event of a quiet period goes out within about a second. */
 	input_age(r->in);
 	assemble_flush(&r->asm_);
-	queue_sync(r->q);
-	intake_step(r, input_idle(r->in));
+	commit_all(r, input_idle(r->in));
 	report_drops(r);
 }
 
@@ -576,8 +613,7 @@ static void flush_events(struct reader *r)
 void reader_flush(struct reader *r)
 {
 	flush_events(r);
-	queue_sync(r->q);
-	intake_step(r, true);
+	commit_all(r, true);
 }
 
 int reader_set_format(struct reader *r, enum config_format fmt)
@@ -612,6 +648,8 @@ void reader_opts_config(struct reader_opts *o, const struct config *c)
 	o->sync = spool_sync_of(c->spool_sync);
 	o->full = full_action_of(c->spool_full_action);
 	o->filter = &c->filter;
+	o->sync_interval_ms = c->spool_sync_interval_ms;
+	o->sync_bytes = c->spool_sync_bytes;
 }
 
 void reader_set_limits(struct reader *r, const struct config *c)
@@ -620,6 +658,7 @@ void reader_set_limits(struct reader *r, const struct config *c)
 
 	queue_set_spool_limits(r->q, (uint64_t)c->spool_max_size << 20, sync);
 	intake_set_sync(r->ik, sync);
+	commit_init(&r->gc, c->spool_sync_interval_ms, c->spool_sync_bytes);
 	queue_set_full_action(r->q, full_action_of(c->spool_full_action));
 }
 
@@ -630,8 +669,7 @@ void reader_stop(struct reader *r)
 	flush_events(r);
 	if (r->stalled)
 		retry_stalled(r);
-	queue_sync(r->q);
-	kept = intake_step(r, true); /* while they are still held */
+	kept = commit_all(r, true); /* while they are still held */
 	if (!r->stalled)
 		return;
 	if (kept) {
@@ -669,6 +707,11 @@ void reader_drop_nodes(struct reader *r, char *out, size_t len)
 	snprintf(out, len, "%s%s", r->drop_nodes, r->drop_nodes_cut ? ",..." : "");
 	r->drop_nodes[0] = '\0';
 	r->drop_nodes_cut = false;
+}
+
+double reader_sync_wait(const struct reader *r, double now)
+{
+	return commit_wait(&r->gc, now);
 }
 
 const struct input *reader_input(const struct reader *r)

@@ -42,6 +42,11 @@ struct reader_opts {
 	uint64_t max_bytes;     /* spool size cap */
 	uint64_t segment_bytes; /* 0 = the spool's default */
 	enum spool_sync sync;
+	/* Group commit under spool_sync = batch (commit.h): a sync at most
+	 * sync_interval_ms after the first unsynced read (0 = every turn), or
+	 * once sync_bytes of input came in. */
+	unsigned sync_interval_ms;
+	uint64_t sync_bytes;
 	enum queue_full_action full;
 	/* The caller's, read at every event (a reload changes them in place). */
 	const struct map_opts *mo;
@@ -86,8 +91,9 @@ double reader_clock(void);
 void reader_replay(struct reader *r);
 /* A chunk read from stdin. */
 void reader_feed(struct reader *r, const char *buf, size_t n);
-/* After the reads of a loop turn: sync the spool, retry what waits for
- * room, commit the intake log. */
+/* After the reads of a loop turn: sync the spool when the group commit
+ * is due, retry what waits for room, commit the intake log (and sync it
+ * after the spool). */
 void reader_turn(struct reader *r);
 /* About once a second: age the input and the assembler, report drops. */
 void reader_tick(struct reader *r);
@@ -125,6 +131,10 @@ int reader_self(struct reader *r, const struct selfaudit_event *ev);
  * call, comma-separated, ",..." when more than fit; then forgets them. */
 #define READER_DROP_NODES_LEN 256
 void reader_drop_nodes(struct reader *r, char *out, size_t len);
+
+/* Seconds until the group commit falls due (the caller's longest sleep);
+ * -1 when nothing waits to be synced. */
+double reader_sync_wait(const struct reader *r, double now);
 
 const struct input *reader_input(const struct reader *r);
 const char *reader_dir(const struct reader *r);

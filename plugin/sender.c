@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "ictx.h"
 #include "log.h"
+#include "pace.h"
 #include "sender.h"
 #include "session.h"
 #include "setaside.h"
@@ -82,6 +83,8 @@ struct sender {
 	char why[320];        /* why the last server was left, for ZRA0701W/0702I */
 	struct deque pending;
 	double linger_from; /* when the oldest pending item was taken; 0 = send at once */
+	struct pace lg;     /* the input rate, for the linger (pace.h) */
+	size_t wake_at;     /* what queue_wake_at was last told */
 	struct request *fly;
 	size_t nfly, fly_cap;
 	double connect_at, connect_wait; /* next attempt, current back-off */
@@ -707,6 +710,15 @@ static bool draining(struct sender *s)
 	return stopping(s, &stop_at) || queue_finished(s->q);
 }
 
+/* Full: another event of the average size would not fit (so a request
+ * does not leave a split event's last items behind to go on their own). */
+static bool batch_full(const struct sender *s)
+{
+	size_t avg = s->pending.items / s->pending.len;
+
+	return s->pending.items + (avg > 1 ? avg - 1 : 0) >= s->cfg.batch_items;
+}
+
 /* Move events from the queue into the pending work while a batch could
  * still take them. */
 static void pull(struct sender *s, double now)
@@ -714,20 +726,41 @@ static void pull(struct sender *s, double now)
 	struct qevent *e;
 
 	while (s->pending.items < s->cfg.batch_items && s->pending.bytes < s->cfg.batch_bytes &&
-	       (e = queue_pop(s->q, 0)) != NULL) {
+	       !(s->pending.len && batch_full(s)) && (e = queue_pop(s->q, 0)) != NULL) {
 		if (s->pending.len == 0)
 			s->linger_from = now; /* a new batch starts lingering */
+		pace_note(&s->lg, now, e->nitems);
 		dq_push_back(&s->pending, (struct slice){.ev = e, .first = 0, .n = e->nitems});
 	}
+}
+
+static double linger_s(const struct sender *s)
+{
+	return pace_seconds(&s->lg, s->cfg.batch_items, s->cfg.linger_ms, s->cfg.linger_max_ms);
 }
 
 static bool batch_ready(struct sender *s, double now)
 {
 	if (s->pending.len == 0)
 		return false;
-	return s->pending.items >= s->cfg.batch_items || s->pending.bytes >= s->cfg.batch_bytes ||
-	       s->linger_from == 0 || now - s->linger_from >= s->cfg.linger_ms / 1000.0 ||
-	       draining(s);
+	return batch_full(s) || s->pending.bytes >= s->cfg.batch_bytes || s->linger_from == 0 ||
+	       now - s->linger_from >= linger_s(s) || draining(s);
+}
+
+/* While a batch lingers, the reader wakes us only once the queue holds
+ * about what fills it (queue_wake_at): one wake-up per batch. */
+static void want_wake(struct sender *s, bool lingering)
+{
+	size_t at = 1;
+
+	if (lingering && s->pending.items && s->pending.items < s->cfg.batch_items)
+		at = (s->cfg.batch_items - s->pending.items) * s->pending.len / s->pending.items;
+	if (at < 1)
+		at = 1;
+	if (at != s->wake_at) {
+		queue_wake_at(s->q, at);
+		s->wake_at = at;
+	}
 }
 
 static void send_one(struct sender *s, double now)
@@ -737,9 +770,8 @@ static void send_one(struct sender *s, double now)
 
 	r->nslices = r->nitems = 0;
 	take_batch(s, r);
-	/* What is left keeps its start time: it has waited that long. */
-	if (s->pending.len == 0)
-		s->linger_from = 0;
+	/* What is left (the rest of a split event) starts the next batch. */
+	s->linger_from = s->pending.len ? now : 0;
 	if (encode_request(s, r) != 0) {
 		log_msg("ZRA0409E",
 		        "cannot encode a request of %zu items (out of memory?); "
@@ -1177,9 +1209,12 @@ static void wait_for_work(struct sender *s, double now, double stop_at)
 	 * full its linger deadline (often already past) would make the poll
 	 * return at once, again and again, until an answer frees a slot (the
 	 * benchmark saw 96,460 polls and a whole core for 3,000 records). */
-	if (sending && s->pending.len && s->linger_from && now >= s->send_at &&
-	    s->nfly < s->cfg.window)
-		until = min_d(until, s->linger_from + s->cfg.linger_ms / 1000.0);
+	bool lingering = sending && s->pending.len && s->linger_from && now >= s->send_at &&
+	                 s->nfly < s->cfg.window && !draining(s);
+
+	if (lingering)
+		until = min_d(until, s->linger_from + linger_s(s));
+	want_wake(s, lingering);
 	if (sending && s->pending.len && !s->linger_from && now >= s->send_at &&
 	    s->nfly < s->cfg.window)
 		until = now;

@@ -1,8 +1,9 @@
 /* bench-feed.c - feed a plugin's stdin like auditd does: synthetic or real events, burst or closed
  * loop.
  *
- * Usage: bench-feed [-m synth|real] [-n RECORDS] [-w WINDOW] [-j JOURNAL] [-q QUIET]
- *                   [-S STALL] [-T DEADLINE] [-s SERIAL] [-E] [-R] [-o STATS] [LOGFILE...]
+ * Usage: bench-feed [-m synth|real] [-n RECORDS] [-w WINDOW] [-r RATE [-W SENDS]] [-j JOURNAL]
+ *                   [-q QUIET] [-S STALL] [-T DEADLINE] [-s SERIAL] [-E] [-R] [-o STATS]
+ *                   [LOGFILE...]
  *
  * Writes auditd `format = string` lines to stdout (the plugin's stdin):
  *   synth  SYSCALL + PATH + PROCTITLE (+ EOE unless -E) per event, unique
@@ -20,6 +21,13 @@
  *          (the simulator's answers). If nothing arrives for STALL seconds
  *          while the window is full, the outstanding ones are written off
  *          (counted as stalls) so a plugin that drops events cannot hang us.
+ *   -r R   trickle, as auditd writes: one write() per line (record or EOE) at
+ *          a steady R records per second (record i is due at start + i/R; a
+ *          late feeder catches up at once, never skips); an EOE line is
+ *          written right after the record it ends, in its own write.
+ *          SENDS, if given, gets the epoch microseconds at which each record
+ *          was written, one per line in feed order (bench-journal -s reads
+ *          it for the latency percentiles).
  * End: after the last write, wait until the journal holds every record or
  * nothing new arrived for QUIET seconds (-q 0: close at once), then close
  * stdout: that is the plugin's EOF. DEADLINE (default 600 s) bounds it all.
@@ -556,6 +564,9 @@ struct run {
 	long long first_write_ms, last_write_ms;
 	long long bytes;
 	struct lat lat;
+	long long rate; /* trickle: records per second; 0 = not a trickle */
+	long long sent; /* trickle: records written */
+	FILE *sends;    /* trickle: write times, epoch us, one per record */
 };
 
 static bool past_deadline(struct run *r)
@@ -636,6 +647,45 @@ static void run_closed(struct run *r)
 	free(b.p);
 }
 
+/* Trickle: one write per line, records paced at `rate` per second. */
+static void run_trickle(struct run *r)
+{
+	struct buf b = {0}, one = {0};
+	long long t0 = mono_ns(), period_ns = 1000000000LL / r->rate;
+
+	if (period_ns < 1)
+		period_ns = 1;
+	while (!feed_done(&r->feed) && !r->broken && !past_deadline(r)) {
+		b.len = 0;
+		feed_unit(&r->feed, &b);
+		for (char *s = b.p, *nl; s < b.p + b.len && !r->broken; s = nl + 1) {
+			nl = memchr(s, '\n', (size_t)(b.p + b.len - s));
+			bool record = memmem(s, (size_t)(nl - s), "type=EOE ", 9) == NULL;
+			if (record) {
+				long long due = t0 + r->sent * period_ns, now = mono_ns();
+				if (due > now) {
+					struct timespec ts = {(time_t)(due / 1000000000LL), due % 1000000000LL};
+					clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+				}
+			}
+			one.len = 0;
+			buf_add(&one, s, (size_t)(nl - s) + 1);
+			write_all(r, &one);
+			if (record) {
+				r->sent++;
+				if (r->sends) {
+					struct timespec ts;
+					clock_gettime(CLOCK_REALTIME, &ts);
+					fprintf(r->sends, "%lld\n",
+					        (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000);
+				}
+			}
+		}
+	}
+	free(b.p);
+	free(one.p);
+}
+
 /* Hold stdin open until every record was answered or QUIET s passed without news. */
 static void wait_quiet(struct run *r)
 {
@@ -680,7 +730,7 @@ static void write_stats(struct run *r, const char *path, double rpe, long long e
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench-feed [-m synth|real] [-n RECORDS] [-w WINDOW_EVENTS] "
-	                "[-j JOURNAL] [-q QUIET_S] [-S STALL_S] [-T DEADLINE_S] [-s SERIAL] [-E] "
+	                "[-r RATE [-W SENDS]] [-j JOURNAL] [-q QUIET_S] [-S STALL_S] [-T DEADLINE_S] [-s SERIAL] [-E] "
 	                "[-R] [-o STATS] [LOGFILE...]\n");
 	exit(2);
 }
@@ -701,7 +751,7 @@ int main(int argc, char **argv)
 	r.quiet_s = 8;
 	r.stall_s = 8;
 	r.deadline_s = 600;
-	while ((opt = getopt(argc, argv, "m:n:w:j:q:S:T:s:ERo:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:w:r:W:j:q:S:T:s:ERo:")) != -1) {
 		switch (opt) {
 		case 'm':
 			r.feed.real = strcmp(optarg, "real") == 0;
@@ -713,6 +763,14 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			window = strtoll(optarg, NULL, 10);
+			break;
+		case 'r':
+			r.rate = strtoll(optarg, NULL, 10);
+			break;
+		case 'W':
+			r.sends = fopen(optarg, "w");
+			if (!r.sends)
+				die(optarg);
 			break;
 		case 'j':
 			r.j.path = optarg;
@@ -742,7 +800,8 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (r.feed.want_records <= 0 || window < 0 || (window > 0 && !r.j.path))
+	if (r.feed.want_records <= 0 || window < 0 || (window > 0 && !r.j.path) || r.rate < 0 ||
+	    (r.rate > 0 && window > 0))
 		usage();
 	if (r.feed.real && optind >= argc)
 		usage();
@@ -756,12 +815,16 @@ int main(int argc, char **argv)
 		r.window_records = 1;
 	r.t_end_ns = mono_ns() + (long long)r.deadline_s * 1000000000LL;
 
-	if (window > 0)
+	if (r.rate > 0)
+		run_trickle(&r);
+	else if (window > 0)
 		run_closed(&r);
 	else
 		run_burst(&r);
 	wait_quiet(&r);
 	journal_poll(&r.j);
+	if (r.sends)
+		fclose(r.sends);
 	long long eof_mono = mono_ns(), eof_ms = real_ms();
 	close(STDOUT_FILENO);
 	if (stats)

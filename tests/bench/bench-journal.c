@@ -1,6 +1,6 @@
 /* bench-journal.c - summarise a simulator journal: records received, duplicates, rate.
  *
- * Usage: bench-journal JOURNAL
+ * Usage: bench-journal JOURNAL [SENDS]
  *
  * Prints key=value lines:
  *   received   smf + item lines (every item the server answered), except
@@ -18,6 +18,12 @@
  *   span_ms, rate (received records per second between them; 0 when
  *   span_ms is 0); span99_ms and rate99, the same up to the 99th percentile
  *   record (in journal order).
+ *   With SENDS (bench-feed -W: the epoch microseconds each record was
+ *   written, in feed order): latency_n, latency_p50_ms, latency_p90_ms,
+ *   latency_p99_ms, latency_max_ms: the journal time of the i-th record
+ *   received minus the write time of the i-th record fed (both plugins
+ *   deliver in order; the journal has millisecond times, so figures below
+ *   1 ms are noise).
  * Lines that are not JSON are counted as bad_lines (a broken journal). */
 #define _GNU_SOURCE
 #include <jansson.h>
@@ -231,10 +237,45 @@ static void print_summary(const struct summary *s)
 	       span99 > 0 ? (double)(k - 1) * 1000.0 / (double)span99 : 0.0);
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+/* Latency percentiles: i-th record received against i-th record written. */
+static void print_latency(const struct summary *s, const char *sends)
+{
+	FILE *fp = fopen(sends, "r");
+	long long *lat = malloc((s->ntimes + 1) * sizeof(*lat)), us;
+	size_t n = 0;
+
+	if (!fp || !lat) {
+		perror(sends);
+		exit(1);
+	}
+	while (n < s->ntimes && fscanf(fp, "%lld", &us) == 1)
+		if (s->times[n] >= 0) {
+			lat[n] = s->times[n] * 1000 - us;
+			n++;
+		}
+	fclose(fp);
+	qsort(lat, n, sizeof(*lat), cmp_ll);
+	printf("latency_n=%zu\n", n);
+	static const struct {
+		const char *name;
+		double q;
+	} qs[] = {{"p50", 0.5}, {"p90", 0.9}, {"p99", 0.99}, {"max", 1.0}};
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+		printf("latency_%s_ms=%.1f\n", qs[i].name,
+		       n ? (double)lat[(size_t)(qs[i].q * (double)(n - 1) + 0.5)] / 1000.0 : -1.0);
+	free(lat);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: bench-journal JOURNAL\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: bench-journal JOURNAL [SENDS]\n");
 		return 2;
 	}
 	FILE *fp = fopen(argv[1], "r");
@@ -252,6 +293,8 @@ int main(int argc, char **argv)
 		fclose(fp);
 	}
 	print_summary(&s);
+	if (argc == 3)
+		print_latency(&s, argv[2]);
 	free(s.seen.slot);
 	free(s.times);
 	return 0;

@@ -777,7 +777,7 @@ START_TEST(shipped_sample_documents_defaults)
 		o += (size_t)sprintf(out + o, "%s\n", p);
 		keys++;
 	}
-	ck_assert_int_eq(keys, 34);
+	ck_assert_int_eq(keys, 38);
 	if (config_parse("sample", out, o, &c, collect, &ms))
 		dump(&ms);
 	ck_assert_int_eq(ms.n, 0);
@@ -797,6 +797,10 @@ START_TEST(shipped_sample_documents_defaults)
 	ck_assert_uint_eq(c.batch_items, d.batch_items);
 	ck_assert_uint_eq(c.batch_bytes, d.batch_bytes);
 	ck_assert_uint_eq(c.linger_ms, d.linger_ms);
+	ck_assert_uint_eq(c.linger_max_ms, d.linger_max_ms);
+	ck_assert_uint_eq(c.read_coalesce_ms, d.read_coalesce_ms);
+	ck_assert_uint_eq(c.spool_sync_interval_ms, d.spool_sync_interval_ms);
+	ck_assert_uint_eq(c.spool_sync_bytes, d.spool_sync_bytes);
 	ck_assert_uint_eq(c.drain_timeout, d.drain_timeout);
 	ck_assert_uint_eq(c.log_interval, d.log_interval);
 	ck_assert_int_eq(c.tls, d.tls);

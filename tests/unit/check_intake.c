@@ -548,6 +548,11 @@ START_TEST(write_failure_is_counted_and_named)
 	intake_stats(ik, &st);
 	ck_assert_uint_eq(st.write_errors, 1);
 	ck_assert_uint_eq(st.writes, 1);
+	/* batch: the commit writes, the caller's group commit syncs. */
+	ck_assert_uint_eq(st.syncs, 0);
+	ck_assert_int_eq(intake_sync(ik), 0);
+	ck_assert_int_eq(intake_sync(ik), 0); /* nothing new written: no second sync */
+	intake_stats(ik, &st);
 	ck_assert_uint_eq(st.syncs, 1);
 	intake_close(ik);
 	remove_dir();

@@ -1,4 +1,5 @@
-/* check_queue.c - the reader-to-sender queue: event layout, order, bound, close, threads. */
+/* check_queue.c - the reader-to-sender queue: event layout, order, bound, close, threads;
+ * and the reader's and sender's pacing helpers (commit.h, pace.h). */
 #include <check.h>
 #include <poll.h>
 #include <pthread.h>
@@ -7,7 +8,9 @@
 #include <time.h>
 
 #include "buf.h"
+#include "commit.h"
 #include "item.h"
+#include "pace.h"
 #include "queue.h"
 #include "test_items.h"
 
@@ -219,6 +222,76 @@ START_TEST(wake_fd)
 }
 END_TEST
 
+/* A lingering sender is woken once the batch is there, not per event. */
+START_TEST(wake_at_threshold)
+{
+	struct queue *q = queue_new(100);
+	uint32_t tag = 0;
+	int fd = queue_wake_fd(q);
+
+	queue_wake_at(q, 3);
+	ck_assert(queue_push(q, test_make_event(1, 0, &tag)));
+	ck_assert(queue_push(q, test_make_event(1, 1, &tag)));
+	ck_assert_int_eq(readable(fd), 0); /* 2 of 3: not yet */
+	ck_assert(queue_push(q, test_make_event(1, 2, &tag)));
+	ck_assert_int_eq(readable(fd), 1);
+	for (int i = 0; i < 3; i++)
+		qevent_free(queue_pop(q, 0));
+	ck_assert_int_eq(readable(fd), 0);
+	ck_assert(queue_push(q, test_make_event(1, 3, &tag)));
+	ck_assert_int_eq(readable(fd), 0);
+	queue_wake_at(q, 1); /* back to every event: what waits wakes at once */
+	ck_assert_int_eq(readable(fd), 1);
+	qevent_free(queue_pop(q, 0));
+	queue_wake_at(q, 5);
+	queue_close(q);
+	ck_assert_int_eq(readable(fd), 1); /* close wakes whatever the threshold */
+	queue_free(q);
+}
+END_TEST
+
+/* Group commit: a sync falls due by time or by amount, never without input. */
+START_TEST(commit_bounds)
+{
+	struct commit c = {0};
+
+	commit_init(&c, 100, 1000);
+	commit_note(&c, 10.0, 0);
+	ck_assert(!commit_due(&c, 20.0)); /* nothing read */
+	ck_assert(commit_wait(&c, 20.0) < 0);
+	commit_note(&c, 10.0, 200);
+	ck_assert(!commit_due(&c, 10.05));
+	ck_assert(commit_wait(&c, 10.05) > 0.04 && commit_wait(&c, 10.05) < 0.06);
+	ck_assert(commit_due(&c, 10.11)); /* interval from the first unsynced read */
+	commit_done(&c);
+	ck_assert(!commit_due(&c, 11.0));
+	commit_note(&c, 11.0, 1200);
+	ck_assert(commit_due(&c, 11.0)); /* 1000 bytes since the sync: at once */
+	commit_done(&c);
+	commit_init(&c, 0, 1000); /* interval 0: every commit point */
+	commit_note(&c, 12.0, 1201);
+	ck_assert(commit_due(&c, 12.0));
+}
+END_TEST
+
+/* The linger follows the rate within its bounds. */
+START_TEST(pace_follows_rate)
+{
+	struct pace p = {0};
+
+	ck_assert(pace_seconds(&p, 128, 5, 250) == 0.25); /* rate unknown: the most */
+	ck_assert(pace_seconds(&p, 128, 5, 0) == 0.005);  /* no maximum: fixed linger */
+	for (int i = 0; i <= 100; i++)
+		pace_note(&p, 1.0 + i * 0.01, 10); /* 1,000 per second */
+	double w = pace_seconds(&p, 128, 5, 250);
+
+	ck_assert_msg(w > 0.11 && w < 0.15, "linger %.3f s at 1,000 items/s", w);
+	for (int i = 1; i <= 100; i++)
+		pace_note(&p, 2.0 + i * 0.01, 1000); /* 100,000 per second */
+	ck_assert(pace_seconds(&p, 128, 5, 250) == 0.005);
+}
+END_TEST
+
 #define NPROD 20000
 
 struct consumer {
@@ -293,6 +366,9 @@ static Suite *queue_suite(void)
 	tcase_add_test(tc, close_semantics);
 	tcase_add_test(tc, pop_waits_for_timeout);
 	tcase_add_test(tc, wake_fd);
+	tcase_add_test(tc, wake_at_threshold);
+	tcase_add_test(tc, commit_bounds);
+	tcase_add_test(tc, pace_follows_rate);
 	tcase_add_test(tc, two_threads_exact_counts);
 	suite_add_tcase(s, tc);
 	return s;
