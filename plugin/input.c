@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "mapper.h"
 
 #define HDR_LEN       16 /* sizeof(struct audit_dispatcher_header) */
 #define FIXED_FRAME   (HDR_LEN + INPUT_BINARY_FIXED)
@@ -40,6 +41,10 @@ struct input {
 	char *line;
 	size_t len, cap;
 	bool dropping; /* inside an over-long line: skip to its end */
+
+	/* A record with a NUL byte, as auparse gets it (map_hide). Reused. */
+	char *hid;
+	size_t hid_cap;
 
 	/* Binary frames not yet complete. */
 	unsigned char *fb;
@@ -112,6 +117,7 @@ void input_free(struct input *in)
 	if (in->au)
 		auparse_destroy(in->au);
 	free(in->line);
+	free(in->hid);
 	free(in->fb);
 	free(in);
 }
@@ -209,6 +215,27 @@ static const char *record_shape_problem(const char *p, size_t n)
 	return NULL;
 }
 
+static void input_drop_line(struct input *in, const char *start, size_t n, bool nomem);
+
+/* The record as auparse must get it: as it is, or with NUL bytes hidden
+ * (mapper.h, map_hide) so that libauparse, which keeps C strings, does not
+ * cut it there. *n is updated; NULL when out of memory. */
+static const char *input_hide(struct input *in, const char *p, size_t *n)
+{
+	if (!map_needs_hide(p, *n))
+		return p;
+	if (in->hid_cap < 2 * *n) {
+		char *h = realloc(in->hid, 2 * *n);
+
+		if (!h)
+			return NULL;
+		in->hid = h;
+		in->hid_cap = 2 * *n;
+	}
+	*n = map_hide(p, *n, in->hid);
+	return in->hid;
+}
+
 /* Hand one whole record (ending in '\n') to auparse. libauparse before 4.2
  * returns -1 without errno, hence the clear. */
 static void input_record(struct input *in, const char *p, size_t n)
@@ -224,10 +251,16 @@ static void input_record(struct input *in, const char *p, size_t n)
 		            input_quote(quoted, sizeof(quoted), p, n));
 		return;
 	}
+	size_t hn = n;
+	const char *hp = input_hide(in, p, &hn);
+	if (!hp) {
+		input_drop_line(in, p, n, true);
+		return;
+	}
 	if (in->obs.record)
 		in->obs.record(in->obs.arg, p, n);
 	errno = 0;
-	if (auparse_feed(in->au, p, n) < 0) {
+	if (auparse_feed(in->au, hp, hn) < 0) {
 		if (in->obs.refused)
 			in->obs.refused(in->obs.arg, p, n);
 		in->st.rejected++;
@@ -346,10 +379,11 @@ static void hdr_at(const struct input *in, size_t pos, struct audit_dispatcher_h
 static void binary_record(struct input *in, const struct audit_dispatcher_header *h,
                           const unsigned char *payload)
 {
-	size_t n = strnlen((const char *)payload, h->size); /* NUL padding */
+	size_t n = h->size;
 	size_t o = 0;
 
-	while (n && payload[n - 1] == '\n')
+	/* NUL padding and the newline end it; a NUL before them is data. */
+	while (n && (payload[n - 1] == '\n' || payload[n - 1] == '\0'))
 		n--;
 	if (n == 0)
 		return;

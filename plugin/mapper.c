@@ -129,7 +129,8 @@ const char *map_type_table_entry(size_t i, int *code)
 	return map_type_codes[i].type;
 }
 
-int map_escape(const char *p, size_t n, struct buf *out)
+/* map_escape, and with unhide the inverse of map_hide on the way. */
+static int escape_bytes(const char *p, size_t n, struct buf *out, bool unhide)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -149,6 +150,13 @@ int map_escape(const char *p, size_t n, struct buf *out)
 		} else if (c >= 0x20 && c <= 0x7e) {
 			*d++ = c;
 		} else {
+			if (unhide && c == MAP_HIDE_LEAD && i + 1 < n) {
+				unsigned char next = (unsigned char)p[i + 1];
+				if (next == 0x80 || next == MAP_HIDE_LEAD) {
+					c = next == 0x80 ? 0 : MAP_HIDE_LEAD;
+					i++;
+				}
+			}
 			*d++ = '\\';
 			*d++ = 'x';
 			*d++ = (unsigned char)hex[c >> 4];
@@ -158,6 +166,33 @@ int map_escape(const char *p, size_t n, struct buf *out)
 	*d = '\0';
 	out->len = (size_t)(d - out->data);
 	return 0;
+}
+
+int map_escape(const char *p, size_t n, struct buf *out)
+{
+	return escape_bytes(p, n, out, false);
+}
+
+bool map_needs_hide(const char *p, size_t n)
+{
+	return memchr(p, 0, n) || memchr(p, MAP_HIDE_LEAD, n);
+}
+
+size_t map_hide(const char *p, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == 0 || c == MAP_HIDE_LEAD) {
+			out[o++] = (char)MAP_HIDE_LEAD;
+			out[o++] = (char)(c == 0 ? 0x80 : MAP_HIDE_LEAD);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	return o;
 }
 
 /* Length of the escape unit at s[i]: 4 for \xHH, 2 for \\, else 1. */
@@ -537,17 +572,27 @@ static int map_field(struct map_run *r)
 	if (!name)
 		name = "";
 	buf_reset(sc);
-	if (map_escape(name, strlen(name), sc) < 0)
+	if (escape_bytes(name, strlen(name), sc, strchr(name, MAP_HIDE_LEAD) != NULL) < 0)
 		return -1;
 	size_t nl = sc->len;
+	/* A value with hidden bytes (map_hide) is a text field: its raw form,
+	 * unquoted, is its interpretation, and only that form has the bytes
+	 * as the input hid them (a hex field decodes to bytes never hidden). */
+	const char *raw = auparse_get_field_str(r->au);
+	bool hidden = raw && strchr(raw, MAP_HIDE_LEAD);
 	/* The interpretation buffer is reused by auparse's next call:
 	 * escaping copies it into scratch at once. */
-	const char *val = proctitle_unsafe(r->au, name) ? NULL : interpret(r, name);
+	const char *val = hidden || proctitle_unsafe(r->au, name) ? NULL : interpret(r, name);
 	if (!val)
-		val = auparse_get_field_str(r->au);
+		val = raw;
 	if (!val)
 		val = "";
-	if (buf_append(sc, "=", 1) < 0 || map_escape(val, strlen(val), sc) < 0)
+	size_t vlen = strlen(val);
+	if (hidden && vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+		val++;
+		vlen -= 2;
+	}
+	if (buf_append(sc, "=", 1) < 0 || escape_bytes(val, vlen, sc, hidden) < 0)
 		return -1;
 	if (sc->len <= r->ev->field_limit)
 		return emit_field(r, sc->data, sc->len);
