@@ -54,9 +54,10 @@ struct session {
 	LDAP *ld;                    /* NULL when closed */
 	struct session_tls_ctx *tls; /* the contexts used: shared, or own_tls */
 	struct session_tls_ctx *own_tls;
-	char peer[300];        /* "server:port" */
-	struct ldap_conncb cb; /* learns the socket, makes it blocking */
-	double limit;          /* seconds for connect, StartTLS and the handshake */
+	char peer[300];         /* "server:port" */
+	struct ldap_conncb cb;  /* learns the socket, makes it blocking */
+	double limit;           /* seconds for connect, StartTLS and the handshake */
+	ber_len_t max_incoming; /* bytes of one message from the server */
 	struct watchdog wd;
 	bool tls_failed; /* the last open failed in the TLS layer: worth a diagnosis */
 };
@@ -469,6 +470,9 @@ static int on_connect(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *
 	(void)ld;
 	(void)srv;
 	(void)addr;
+	/* Before the first read; liblber keeps it on this socket buffer
+	 * across the TLS layer pushed later (session_opts.max_incoming). */
+	(void)ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &s->max_incoming);
 	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0)
 		return 0;
 	fl = fcntl(fd, F_GETFL);
@@ -944,6 +948,7 @@ enum session_status session_open(struct session *s, const struct session_opts *o
 		return SESSION_FAILED;
 	}
 	s->limit = limit;
+	s->max_incoming = o->max_incoming ? o->max_incoming : SESSION_MAX_INCOMING;
 	s->cb = (struct ldap_conncb){.lc_add = on_connect, .lc_del = on_disconnect, .lc_arg = s};
 	if (set_options(s->ld, limit) != 0 ||
 	    ldap_set_option(s->ld, LDAP_OPT_CONNECT_CB, &s->cb) != LDAP_OPT_SUCCESS ||
@@ -1110,6 +1115,7 @@ void session_opts_from_config(struct session_opts *o, const struct config *c)
 	o->no_verify = !c->tls_verify;
 	o->tls13 = c->tls_min_version == CONFIG_TLS_1_3;
 	keepalive_from_config(&o->keepalive, c);
+	o->max_incoming = (size_t)c->max_response_size * 1024;
 }
 
 void session_opts_for_server(struct session_opts *o, const struct config *c, unsigned i)
