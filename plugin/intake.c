@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "safefile.h"
 #include "segfile.h"
 
 #define HDR       12u /* magic, len, crc */
@@ -334,11 +335,18 @@ static int seg_new(struct intake *ik)
 	segfile_name(name, sizeof(name), no, INTAKE_SUFFIX);
 	if (ik->fd >= 0)
 		close(ik->fd);
-	ik->fd = openat(ik->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	/* No O_TRUNC: a planted hard link would be cut before the checks. */
+	ik->fd = safefile_openat("intake file", ik->dirfd, ik->dir, name,
+	                         O_WRONLY | O_CREAT | O_APPEND, 0600, ik->err, sizeof(ik->err));
+	if (ik->fd >= 0 && ftruncate(ik->fd, 0) != 0) {
+		close(ik->fd);
+		ik->fd = -1;
+	}
 	if (ik->fd < 0 || !seg_push(ik, no)) {
 		int e = ik->fd < 0 ? errno : ENOMEM;
 
-		set_err(ik, "cannot create the intake file", name, e);
+		if (ik->fd >= 0 || !ik->err[0])
+			set_err(ik, "cannot create the intake file", name, e);
 		if (ik->fd >= 0) {
 			close(ik->fd);
 			unlinkat(ik->dirfd, name, 0);
@@ -522,10 +530,23 @@ static int mark_cmp(const void *a, const void *b)
 	return id_cmp(&((const struct mark *)a)->id, &((const struct mark *)b)->id);
 }
 
-static char *read_whole(int dirfd, const char *name, size_t *len)
+/* *planted: the name is no intake file of ours (safefile.h: a symbolic
+ * link, FIFO, hard link or another user's file) and was removed. */
+static char *read_whole(struct intake *ik, const char *name, size_t *len, bool *planted)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	int fd = safefile_openat("intake file", ik->dirfd, ik->dir, name, O_RDONLY, 0, ik->err,
+	                         sizeof(ik->err));
 	struct stat st;
+	char why[8];
+
+	*planted = false;
+	if (fd < 0 && fstatat(ik->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    safefile_check_stat(&st, "", name, why, sizeof(why)) != 0) {
+		/* Only unlinked: the name goes, whatever it points to stays. */
+		*planted = unlinkat(ik->dirfd, name, 0) == 0;
+		*len = 0;
+		return NULL;
+	}
 	char *b = NULL;
 	size_t got = 0;
 
@@ -607,10 +628,19 @@ static int scan_file(struct intake *ik, struct scan *s, uint64_t no, struct inta
 	size_t len, off = 0;
 	char *b;
 	struct iseg *sg;
+	bool planted;
 	int rc;
 
 	segfile_name(name, sizeof(name), no, INTAKE_SUFFIX);
-	b = read_whole(ik->dirfd, name, &len);
+	b = read_whole(ik, name, &len, &planted);
+	if (!b && planted) {
+		/* Nothing of ours: counted as damage, the start goes on. */
+		if (rec->damaged_entries++ == 0)
+			snprintf(rec->first_damage, sizeof(rec->first_damage), "%.400s (removed)",
+			         ik->err);
+		ik->err[0] = '\0';
+		return 0;
+	}
 	if (!b)
 		return -1;
 	sg = seg_push(ik, no);
@@ -742,11 +772,15 @@ struct intake *intake_open(const struct intake_opts *o, struct intake_recovery *
 	buf_init(&ik->replay);
 	ik->dir = strdup(o->dir);
 	ik->o.dir = ik->dir;
+	err[0] = '\0';
 	if (ik->dir)
-		ik->dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ik->dirfd = o->dirfd > 0
+		                    ? fcntl(o->dirfd, F_DUPFD_CLOEXEC, 0)
+		                    : safefile_opendir("intake log directory", o->dir, err, errlen);
 	if (ik->dirfd < 0) {
-		snprintf(err, errlen, "cannot open the intake log directory %s: %s", o->dir,
-		         strerror(errno));
+		if (!err[0])
+			snprintf(err, errlen, "cannot open the intake log directory %s: %s", o->dir,
+			         strerror(errno));
 		intake_close(ik);
 		return NULL;
 	}

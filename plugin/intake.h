@@ -78,6 +78,10 @@ struct intake_id {
 
 struct intake_opts {
 	const char *dir; /* an existing directory (the spool's) */
+	/* An open descriptor of dir (the spool's, spool_dirfd), duplicated:
+	 * the directory is not opened again by name. 0 (unset) = open dir
+	 * here (safefile_opendir: its path checked). */
+	int dirfd;
 	enum spool_sync sync;
 	uint64_t segment_bytes; /* 0 = INTAKE_SEGMENT_BYTES */
 	/* Fault injection for tests: used instead of write(2) when set. */

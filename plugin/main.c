@@ -644,8 +644,10 @@ static int open_spool(struct plugin *p)
 		log_msg("ZRA0015E", "cannot start: %s", err);
 		return -1;
 	}
-	p->ik = intake_open(&(struct intake_opts){.dir = p->spool_dir, .sync = o.sync}, &p->irec,
-	                    err, sizeof(err));
+	p->ik = intake_open(&(struct intake_opts){.dir = p->spool_dir,
+	                                          .dirfd = spool_dirfd(p->sp),
+	                                          .sync = o.sync},
+	                    &p->irec, err, sizeof(err));
 	if (!p->ik) {
 		log_msg("ZRA0015E", "cannot start: %s", err);
 		return -1;
