@@ -36,6 +36,7 @@
 #include "assemble.h"
 #include "buf.h"
 #include "config.h"
+#include "confine.h"
 #include "idcache.h"
 #include "input.h"
 #include "intake.h"
@@ -1000,6 +1001,7 @@ static int start(struct plugin *p)
 	        p->cfg.q_depth, p->cfg.window, p->cfg.batch_items, p->cfg.batch_bytes,
 	        p->cfg.linger_ms, p->spool_dir, p->cfg.spool_max_size,
 	        sync_names[p->cfg.spool_sync], full_names[p->cfg.spool_full_action]);
+	confine_plugin(&p->cfg, p->opt.config_path, p->spool_dir, p->set_aside_file);
 	if (sender_start(p->snd) != 0) {
 		log_msg("ZRA0012E", "cannot start the sender thread: %s", strerror(errno));
 		return -1;

@@ -176,6 +176,17 @@ static struct intake *open_intake(struct intake_recovery *rec, char *err, size_t
 	return intake_open(&o, rec, err, errlen);
 }
 
+/* Use the log once (a record, a commit) and close it; the victim must be as it was. */
+static void use_intake_then_check_victim(struct intake *ik)
+{
+	static const char line[] = "type=USER_ACCT msg=audit(1700000000.000:1): pid=1\n";
+
+	intake_record(ik, line, sizeof(line) - 1, 1.0);
+	ck_assert_int_eq(intake_commit(ik), 0);
+	intake_close(ik);
+	ck_assert_str_eq(slurp(at("victim")), "precious\n");
+}
+
 /* A planted .in symbolic link (in a spool directory left 0777) used to be followed; a
  * dangling one stopped the plugin from starting. Now the name is removed, counted as damage,
  * and the start goes on; the target is untouched. */
@@ -194,11 +205,7 @@ START_TEST(intake_planted_symlink)
 	ck_assert_msg(strstr(rec.first_damage, "is a symbolic link"), "%s", rec.first_damage);
 	ck_assert_int_eq(access(at("spool/0000000000000001.in"), F_OK), -1);
 	ck_assert_int_eq(access(at("spool/0000000000000002.in"), F_OK), -1);
-	static const char line[] = "type=USER_ACCT msg=audit(1700000000.000:1): pid=1\n";
-	intake_record(ik, line, sizeof(line) - 1, 1.0);
-	intake_commit(ik);
-	intake_close(ik);
-	ck_assert_str_eq(slurp(at("victim")), "precious\n");
+	use_intake_then_check_victim(ik);
 	ck_assert_int_eq(access(at("nowhere"), F_OK), -1);
 }
 END_TEST
@@ -215,11 +222,7 @@ START_TEST(intake_planted_hard_link)
 	struct intake *ik = open_intake(&rec, err, sizeof(err));
 	ck_assert_msg(ik != NULL, "intake_open: %s", err);
 	ck_assert_uint_eq(rec.damaged_entries, 1);
-	static const char line[] = "type=USER_ACCT msg=audit(1700000000.000:1): pid=1\n";
-	intake_record(ik, line, sizeof(line) - 1, 1.0);
-	intake_commit(ik);
-	intake_close(ik);
-	ck_assert_str_eq(slurp(at("victim")), "precious\n");
+	use_intake_then_check_victim(ik);
 }
 END_TEST
 
