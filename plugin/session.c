@@ -152,6 +152,21 @@ static void describe(LDAP *ld, int code, const char *what, const char *peer, cha
 	ldap_memfree(diag);
 }
 
+/* After ldap_result failed with errno e: liblber refuses a message longer
+ * than the socket buffer's limit with ERANGE (session_opts.max_incoming),
+ * and libldap reports that as a lost connection. Say which it was. */
+static void oversize_hint(const struct session *s, int e, char *err, size_t errlen)
+{
+	size_t n = strlen(err);
+
+	if (e == ERANGE && n < errlen)
+		snprintf(
+		        err + n, errlen - n,
+		        "; the server announced a message longer than max_response_size (%lu KiB): "
+		        "the connection was dropped before reading it",
+		        (unsigned long)(s->max_incoming / 1024));
+}
+
 static int make_uri(const struct session_opts *o, char *uri, size_t len, char *peer, size_t peerlen)
 {
 	/* An IPv6 literal needs brackets in a URI; a name or IPv4 must not. */
@@ -419,6 +434,7 @@ static int start_tls(struct session *s, double seconds, char *err, size_t errlen
 		return rc;
 	}
 	rc = ldap_result(s->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+	int e = errno;
 	if (rc == 0) {
 		snprintf(err, errlen, "%s: no answer to StartTLS within %.0f s", s->peer, seconds);
 		return LDAP_TIMEOUT;
@@ -426,6 +442,7 @@ static int start_tls(struct session *s, double seconds, char *err, size_t errlen
 	if (rc < 0) {
 		ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
 		describe(s->ld, code, "StartTLS failed", s->peer, err, errlen);
+		oversize_hint(s, e, err, errlen);
 		return code < 0 ? code : LDAP_SERVER_DOWN;
 	}
 	rc = ldap_parse_result(s->ld, res, &code, NULL, &diag, NULL, NULL, 1);
@@ -544,6 +561,7 @@ static int bind_wait(struct session *s, int msgid, double seconds, char *err, si
 	int code = LDAP_OTHER, rc;
 
 	rc = ldap_result(s->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+	int e = errno;
 	if (rc == 0) {
 		snprintf(err, errlen, "%s: no answer to the bind within %.0f s", s->peer, seconds);
 		return LDAP_TIMEOUT;
@@ -551,6 +569,7 @@ static int bind_wait(struct session *s, int msgid, double seconds, char *err, si
 	if (rc < 0) {
 		ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
 		describe(s->ld, code, "bind failed", s->peer, err, errlen);
+		oversize_hint(s, e, err, errlen);
 		return code < 0 ? code : LDAP_SERVER_DOWN;
 	}
 	rc = ldap_parse_result(s->ld, res, &code, NULL, &diag, NULL, NULL, 1);
@@ -1057,6 +1076,7 @@ int session_poll(struct session *s, int timeout_ms, struct session_result *r, ch
 	}
 	for (;;) {
 		type = ldap_result(s->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &msg);
+		int e = errno;
 		if (type == 0)
 			return 0;
 		if (type < 0) {
@@ -1064,6 +1084,7 @@ int session_poll(struct session *s, int timeout_ms, struct session_result *r, ch
 			describe(s->ld, code,
 			         "connection lost (closed by the server or the network)", s->peer,
 			         err, errlen);
+			oversize_hint(s, e, err, errlen);
 			return -1;
 		}
 		/* Message id 0 is an unsolicited notification: in practice the

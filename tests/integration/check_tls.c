@@ -503,6 +503,9 @@ START_TEST(huge_reply_bounded)
 	ck_assert_uint_eq(faults, 2);
 	ck_assert_uint_eq(got, NRECS);
 	ck_assert_int_eq(zr_plugin_exit_code(&p), 0);
+	char *log = zr_plugin_log(&p);
+	ck_assert_msg(zr_count(log, "longer than max_response_size (4096 KiB)") == 2, "%s", log);
+	free(log);
 	/* 64 MiB of filler read into memory would put it far above 32. */
 	ck_assert_int_gt(peak, 0);
 	ck_assert_msg(peak < 32 * 1024, "plugin peak RSS %ld KiB", peak);
