@@ -38,32 +38,15 @@
 /* What libc (NSS, resolver, time zone), libldap, GnuTLS and libauparse's
  * uid and gid names read after start-up. */
 static const char *const system_reads[] = {
-        "/etc/hosts",
-        "/etc/resolv.conf",
-        "/etc/nsswitch.conf",
-        "/etc/host.conf",
-        "/etc/gai.conf",
-        "/etc/services",
-        "/etc/protocols",
-        "/etc/passwd",
-        "/etc/group",
-        "/etc/localtime",
+        "/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf",
+        "/etc/services", "/etc/protocols", "/etc/passwd", "/etc/group", "/etc/localtime",
         "/usr/share/zoneinfo",
-        "/etc/ssl",
-        "/etc/gnutls",
-        "/etc/ldap",
-        "/etc/openldap",
-        "/etc/pki/tls",
-        "/usr/share/ca-certificates",
-        "/usr/lib",
-        "/lib",
-        "/lib64",
-        "/usr/lib64",
-        "/usr/local/lib",
-        "/proc/self",
-        "/proc/sys/crypto",
-        "/sys/devices/system/cpu",
-};
+        /* CA stores, not their private key directories (/etc/ssl/private) */
+        "/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/pki/tls/certs", "/etc/pki/ca-trust",
+        "/etc/gnutls", "/etc/crypto-policies", "/etc/ldap", "/etc/openldap",
+        /* NSS modules and other libraries loaded late */
+        "/usr/lib", "/lib", "/lib64", "/usr/lib64", "/usr/local/lib", "/proc/self",
+        "/proc/sys/crypto", "/sys/devices/system/cpu"};
 
 static const char *const device_rw[] = {"/dev/null", "/dev/urandom", "/dev/random"};
 

@@ -16,8 +16,9 @@
  *                   file an editor replaced), tls_ca_dir, what libc,
  *                   libldap, GnuTLS and libauparse read (/etc/hosts,
  *                   resolv.conf, nsswitch.conf, passwd, group, localtime,
- *                   /etc/ssl, /etc/gnutls, /etc/ldap, the shared libraries
- *                   for NSS modules), /proc/self, /dev/null and urandom.
+ *                   the CA stores (/etc/ssl/certs, not /etc/ssl/private),
+ *                   /etc/gnutls, /etc/ldap, the shared libraries for NSS
+ *                   modules), /proc/self, /dev/null and urandom.
  *
  * Network access and the syslog socket are not limited (Landlock has no
  * say over connect() there). A path named for the first time by a reload
