@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -564,6 +565,73 @@ static const char *interpret(struct map_run *r, const char *name)
 	return val;
 }
 
+/* The byte two hex digits at p stand for (validated by the caller). */
+static char hex_byte(const char *p)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 2; i++) {
+		char c = p[i];
+
+		v = v << 4 | (unsigned)(c >= '0' && c <= '9'   ? c - '0'
+		                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                                               : c - 'a' + 10);
+	}
+	return (char)(v & 0xff);
+}
+
+/* Does val equal the bytes raw's hex digits (n, even) decode to, either up
+ * to the first NUL (skip false) or with every NUL left out (skip true)?
+ * *lost: NUL bytes (and with a cut, bytes after) that val does not show. */
+static bool hex_shows(const char *raw, size_t n, const char *val, bool skip, size_t *lost)
+{
+	size_t k = 0;
+
+	*lost = 0;
+	for (size_t i = 0; i < n; i += 2) {
+		char b = hex_byte(raw + i);
+
+		if (!b && !skip) {
+			*lost = (n - i) / 2;
+			break;
+		}
+		if (!b) {
+			(*lost)++;
+			continue;
+		}
+		if (b != val[k])
+			return false;
+		k++;
+	}
+	return val[k] == '\0';
+}
+
+/* auparse decodes a hex-encoded value into a C string, so a NUL among its
+ * bytes is lost: name=41004200 came out as name=A, name=00410A as A and a
+ * newline. When val is such a decoding of raw and more than a trailing NUL
+ * went missing, append the whole decoding, escaped, and return 1; 0 when
+ * val is not that (an interpretation of another kind, or proctitle, whose
+ * NULs auparse turns into blanks); -1 on ENOMEM. */
+static int append_hex_cut(const char *raw, const char *val, struct buf *sc)
+{
+	size_t n = raw ? strlen(raw) : 0, lost;
+
+	if (n < 4 || n % 2 || strspn(raw, "0123456789ABCDEFabcdef") != n)
+		return 0;
+	bool trailing = raw[n - 2] == '0' && raw[n - 1] == '0';
+	if (!((hex_shows(raw, n, val, false, &lost) || hex_shows(raw, n, val, true, &lost)) &&
+	      lost > (trailing ? 1u : 0u)))
+		return 0;
+	char *d = malloc(n / 2);
+	if (!d)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++)
+		d[i] = hex_byte(raw + 2 * i);
+	int rc = escape_bytes(d, n / 2, sc, false);
+	free(d);
+	return rc < 0 ? -1 : 1;
+}
+
 /* One 114 relocate (or its parts) for the field auparse is on. */
 static int map_field(struct map_run *r)
 {
@@ -592,7 +660,10 @@ static int map_field(struct map_run *r)
 		val++;
 		vlen -= 2;
 	}
-	if (buf_append(sc, "=", 1) < 0 || escape_bytes(val, vlen, sc, hidden) < 0)
+	if (buf_append(sc, "=", 1) < 0)
+		return -1;
+	int cut = hidden || val == raw ? 0 : append_hex_cut(raw, val, sc);
+	if (cut < 0 || (cut == 0 && escape_bytes(val, vlen, sc, hidden) < 0))
 		return -1;
 	if (sc->len <= r->ev->field_limit)
 		return emit_field(r, sc->data, sc->len);

@@ -450,6 +450,28 @@ START_TEST(test_nul_kept)
 }
 END_TEST
 
+/* A hex-encoded value with a NUL inside: auparse decodes into a C string and cut it there
+ * (name=A); now every byte comes through. A NUL only at the end, and proctitle (whose NULs
+ * auparse makes blanks), stay as auparse gives them. */
+START_TEST(test_hex_nul_kept)
+{
+	struct cap c;
+
+	cap_init(&c);
+	feed(&c, "type=PATH msg=audit(1.000:20): item=0 name=41004200 inode=1\n"
+	         "type=PATH msg=audit(1.000:21): item=0 name=4100 inode=1\n"
+	         "type=PATH msg=audit(1.000:22): item=0 name=00410a inode=1\n"
+	         "type=PROCTITLE msg=audit(1.000:23): proctitle=2F62696E2F7368002D63006C73\n");
+	ck_assert_int_eq(c.nev, 4);
+	ck_assert_str_eq(fv(&c, 0, 0, 4), "name=A\\x00B\\x00");
+	ck_assert_str_eq(fv(&c, 1, 0, 4), "name=A");
+	ck_assert_str_eq(fv(&c, 2, 0, 4), "name=\\x00A\\x0A");
+	ck_assert_str_eq(fv(&c, 3, 0, 3), "proctitle=/bin/sh -c ls");
+	ck_assert_str_eq(fv(&c, 0, 0, 5), "inode=1");
+	cap_free(&c);
+}
+END_TEST
+
 START_TEST(test_control_bytes_kept)
 {
 	check_bytes_kept("\x01\x07\x09\x0b\x0c\x0d\x1b\x1f|", 9,
@@ -1435,6 +1457,7 @@ static Suite *mapper_suite(void)
 	tcase_add_test(chars, test_escaping_through_auparse);
 	tcase_add_test(chars, test_map_escape);
 	tcase_add_test(chars, test_nul_kept);
+	tcase_add_test(chars, test_hex_nul_kept);
 	tcase_add_test(chars, test_control_bytes_kept);
 	tcase_add_test(chars, test_del_kept);
 	tcase_add_test(chars, test_high_bytes_kept);
