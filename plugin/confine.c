@@ -18,12 +18,33 @@
 #include "log.h"
 #include "report.h"
 
-#define R_FILE  (LANDLOCK_ACCESS_FS_READ_FILE)
-#define R_DIR   (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
-#define RW_FILE (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE)
+/* Rights and fields newer than the kernel headers Debian 12 ships (ABI 2):
+ * their values are the kernel's ABI, fixed once released. */
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14) /* ABI 3 */
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15) /* ABI 5 */
+#endif
+#ifndef LANDLOCK_SCOPE_SIGNAL
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1) /* ABI 6 */
+#endif
+
+/* struct landlock_ruleset_attr as of ABI 6; an older kernel takes the
+ * larger struct as long as the fields it does not know are zero. */
+struct zr_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+#define R_FILE (LANDLOCK_ACCESS_FS_READ_FILE)
+#define R_DIR  (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+#define RW_FILE                                                                                    \
+	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE)
 #define RW_DIR                                                                                     \
-	(R_DIR | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |                     \
-	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR)
+	(R_DIR | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |                     \
+	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE)
 
 /* Every file right of ABI 1; REFER (ABI 2) is added when the kernel has it. */
 #define ABI1_FS                                                                                    \
@@ -73,7 +94,7 @@ static int add_rule(struct ruleset *rs, const char *path, uint64_t access)
 	/* Directory-only rights on a file are refused by the kernel. */
 	if (!S_ISDIR(st.st_mode))
 		access &= LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-		          LANDLOCK_ACCESS_FS_EXECUTE;
+		          LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_TRUNCATE;
 	struct landlock_path_beneath_attr pb = {.allowed_access = access & rs->handled,
 	                                        .parent_fd = fd};
 	int rc = (int)syscall(SYS_landlock_add_rule, rs->fd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
@@ -144,11 +165,20 @@ enum confine_result confine_apply(const struct confine_paths *p, char *msg, size
 		        strerror(errno));
 		return CONFINE_NO_LANDLOCK;
 	}
+	/* Handle every right the kernel knows: one left out is allowed
+	 * everywhere (before ABI 3, truncate(2) of any root file). */
 #ifdef LANDLOCK_ACCESS_FS_REFER
 	if (abi >= 2)
 		rs.handled |= LANDLOCK_ACCESS_FS_REFER;
 #endif
-	struct landlock_ruleset_attr attr = {.handled_access_fs = rs.handled};
+	if (abi >= 3)
+		rs.handled |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		rs.handled |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	/* ABI 6: no signal to a process outside the sandbox (auditd, the
+	 * rest of root's processes); the plugin sends none. */
+	struct zr_ruleset_attr attr = {.handled_access_fs = rs.handled,
+	                               .scoped = abi >= 6 ? LANDLOCK_SCOPE_SIGNAL : 0};
 	rs.fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (rs.fd < 0 || add_rules(&rs, p) != 0 ||
 	    syscall(SYS_landlock_restrict_self, rs.fd, 0) != 0) {

@@ -20,8 +20,10 @@
  *                   /etc/gnutls, /etc/ldap, the shared libraries for NSS
  *                   modules), /proc/self, /dev/null and urandom.
  *
- * Network access and the syslog socket are not limited (Landlock has no
- * say over connect() there). A path named for the first time by a reload
+ * Every file right the kernel knows is handled (truncate from ABI 3, device
+ * ioctls from ABI 5), and from ABI 6 no signal leaves the sandbox. Network
+ * access and the syslog socket are not limited (Landlock has no say over
+ * connect() there). A path named for the first time by a reload
  * is reachable only after a restart.
  *
  * Must run before any thread is started: both NoNewPrivs and Landlock
