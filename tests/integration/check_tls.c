@@ -492,23 +492,38 @@ START_TEST(huge_reply_bounded)
 	ck_assert_int_eq(zr_plugin_feed(&p, recs, strlen(recs)), 0);
 	size_t got = zr_journal_wait_items(s.journal, NRECS, 30);
 	long peak = peak_rss_kib(p.pid);
-	struct zr_journal j;
-	ck_assert_int_eq(zr_journal_load(s.journal, &j), 0);
-	size_t faults = 0;
-	for (size_t i = 0; i < j.n; i++)
-		faults += strcmp(zr_jstr(j.line[i], "fault"), "huge-reply") == 0;
-	zr_journal_free(&j);
 	zr_plugin_close_input(&p);
 	ck_assert(zr_plugin_wait(&p, 15));
+	/* What the plugin's socket took before it hung up: a client that reads
+	 * the message takes all 64 MiB; one that refuses it at the header, no
+	 * more than the socket buffers hold. */
+	struct zr_journal j;
+	ck_assert_int_eq(zr_journal_load(s.journal, &j), 0);
+	size_t faults = 0, ends = 0;
+	for (size_t i = 0; i < j.n; i++) {
+		const char *f = zr_jstr(j.line[i], "fault");
+		faults += strcmp(f, "huge-reply") == 0;
+		if (strcmp(f, "huge-reply-end") == 0) {
+			ends++;
+			long long sent = strtoll(zr_jstr(j.line[i], "detail"), NULL, 10);
+			ck_assert_msg(sent < 32LL << 20, "the plugin took %lld bytes of the reply",
+			              sent);
+		}
+	}
+	zr_journal_free(&j);
 	ck_assert_uint_eq(faults, 2);
+	ck_assert_uint_eq(ends, 2);
 	ck_assert_uint_eq(got, NRECS);
 	ck_assert_int_eq(zr_plugin_exit_code(&p), 0);
 	char *log = zr_plugin_log(&p);
 	ck_assert_msg(zr_count(log, "longer than max_response_size (4096 KiB)") == 2, "%s", log);
 	free(log);
-	/* 64 MiB of filler read into memory would put it far above 32. */
+	/* 64 MiB of filler read into memory would put it far above 32; under a
+	 * wrapper (valgrind, an emulator) the RSS is the wrapper's, and the
+	 * bytes taken above are the measure. */
 	ck_assert_int_gt(peak, 0);
-	ck_assert_msg(peak < 32 * 1024, "plugin peak RSS %ld KiB", peak);
+	ck_assert_msg(getenv("ZR_PLUGIN_WRAPPER") || peak < 32 * 1024, "plugin peak RSS %ld KiB",
+	              peak);
 	zr_plugin_free(&p);
 	free(recs);
 	free(conf);

@@ -58,6 +58,8 @@ struct sim_conn {
 	bool tls_on;              /* I/O goes through tls (StartTLS: once its answer has left) */
 	bool replied;             /* a response was made on this connection */
 	size_t huge_left;         /* huge-reply: filler bytes still to stream */
+	bool huge;                /* huge-reply hit this connection */
+	size_t sent;              /* bytes the client's socket took, for huge-reply's journal */
 };
 
 struct sim_server {
@@ -290,6 +292,7 @@ static void sim_send_pending(struct sim_conn *c)
 		ssize_t n = sim_io_send(c, c->out + c->out_off, c->out_len - c->out_off);
 		if (n > 0) {
 			c->out_off += (size_t)n;
+			c->sent += (size_t)n;
 			if (c->out_off == c->out_len && c->huge_left)
 				sim_huge_more(c);
 			continue;
@@ -326,6 +329,7 @@ static void sim_huge_reply(struct sim_server *s, struct sim_conn *c, ber_int_t m
 	sim_journal_fault(s, c, "huge-reply", detail);
 	c->ignore_input = true;
 	c->huge_left = SIM_HUGE_BYTES;
+	c->huge = true;
 	sim_out_append(c, head, sizeof head);
 }
 
@@ -492,6 +496,12 @@ static struct sim_conn *sim_conn_add(struct sim_server *s, int fd, const struct 
 
 static void sim_conn_free(struct sim_server *s, struct sim_conn *c)
 {
+	if (c->huge) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "%zu bytes sent before the connection closed",
+		         c->sent);
+		sim_journal_fault(s, c, "huge-reply-end", detail);
+	}
 	sim_journal_conn(s, c, "close", c->close_reason ? c->close_reason : "server stopping");
 	sim_tls_conn_free(c->tls);
 	close(c->fd);
