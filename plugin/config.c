@@ -170,6 +170,8 @@ static const struct key_def keys[] = {
 	{.name = "set_aside_file", FIELD(set_aside_file), .kind = KIND_PATH, .what = "the file of items the server refused"},
 	{.name = "send_types", FIELD(filter), .kind = KIND_SEND_TYPES, .what = "record types to send"},
 	{.name = "skip_types", FIELD(filter), .kind = KIND_SKIP_TYPES, .what = "record types not to send"},
+	{.name = "confine", FIELD(confine), .kind = KIND_YESNO},
+	{.name = "max_response_size", FIELD(max_response_size), .kind = KIND_UINT, .min = 64, .max = 1048576, .what = "KiB"},
 	{.name = "keepalive_idle", FIELD(keepalive_idle), .kind = KIND_UINT, .min = 0, .max = 86400, .what = "seconds, 0 = the system's setting"},
 	{.name = "keepalive_interval", FIELD(keepalive_interval), .kind = KIND_UINT, .min = 0, .max = 3600, .what = "seconds, 0 = the system's setting"},
 	{.name = "keepalive_probes", FIELD(keepalive_probes), .kind = KIND_UINT, .min = 0, .max = 100, .what = "probes, 0 = the system's setting"},
@@ -238,6 +240,8 @@ void config_defaults(struct config *c)
 	c->drain_timeout = 0;
 	c->log_interval = 60;
 	c->spool_max_size = 1024;
+	c->max_response_size = 4096;
+	c->confine = true;
 	c->spool_sync = CONFIG_SPOOL_SYNC_BATCH;
 	c->spool_sync_interval_ms = 100;
 	c->spool_sync_bytes = 1048576;

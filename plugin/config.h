@@ -161,6 +161,12 @@ struct config {
 	unsigned keepalive_idle;
 	unsigned keepalive_interval;
 	unsigned keepalive_probes;
+	/* KiB of one LDAP message from the server, 64-1048576, default 4096
+	 * (session_opts.max_incoming). */
+	unsigned max_response_size;
+	/* `confine = yes|no`, default yes: NoNewPrivs and Landlock after
+	 * start-up (confine.h). */
+	bool confine;
 
 	/* Durability (spool.h; zos-remote.conf(5), DURABILITY). spool_dir ""
 	 * (default) = /var/spool/audit/zos-remote/NAME for NAME.conf;

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "mapper.h"
 
 #define HDR_LEN       16 /* sizeof(struct audit_dispatcher_header) */
 #define FIXED_FRAME   (HDR_LEN + INPUT_BINARY_FIXED)
@@ -58,6 +59,10 @@ struct input {
 	char *line;
 	size_t len, cap;
 	bool dropping; /* inside an over-long line: skip to its end */
+
+	/* A record with a NUL byte, as auparse gets it (map_hide). Reused. */
+	char *hid;
+	size_t hid_cap;
 
 	/* Binary frames not yet complete. */
 	unsigned char *fb;
@@ -139,6 +144,7 @@ void input_free(struct input *in)
 		buf_free(&in->held[i].recs);
 	free(in->held);
 	free(in->line);
+	free(in->hid);
 	free(in->fb);
 	free(in);
 }
@@ -314,14 +320,44 @@ static bool cut_line(struct input *in, const char *p, size_t n)
 	return cut_record(in, type, p + sizeof(eoe) - 1, n - (sizeof(eoe) - 1));
 }
 
+static void input_drop_line(struct input *in, const char *start, size_t n, bool nomem);
+
+/* The record as auparse must get it: as it is, or with NUL bytes hidden
+ * (mapper.h, map_hide) so that libauparse, which keeps C strings, does not
+ * cut it there. *n is updated; NULL when out of memory. */
+static const char *input_hide(struct input *in, const char *p, size_t *n)
+{
+	if (!map_needs_hide(p, *n))
+		return p;
+	if (in->hid_cap < 2 * *n) {
+		char *h = realloc(in->hid, 2 * *n);
+
+		if (!h)
+			return NULL;
+		in->hid = h;
+		in->hid_cap = 2 * *n;
+	}
+	*n = map_hide(p, *n, in->hid);
+	return in->hid;
+}
+
 /* Hand one whole record (ending in '\n') to auparse. libauparse before 4.2
  * returns -1 without errno, hence the clear. */
 static void feed_auparse(struct input *in, const char *p, size_t n)
 {
 	char quoted[QUOTE_BYTES * 4 + 1];
 
+	size_t hn = n;
+	const char *hp = input_hide(in, p, &hn);
+
+	if (!hp) {
+		if (in->obs.refused)
+			in->obs.refused(in->obs.arg, p, n); /* noted, never handed out */
+		input_drop_line(in, p, n, true);
+		return;
+	}
 	errno = 0;
-	if (auparse_feed(in->au, p, n) < 0) {
+	if (auparse_feed(in->au, hp, hn) < 0) {
 		if (in->obs.refused)
 			in->obs.refused(in->obs.arg, p, n);
 		in->st.rejected++;
@@ -656,10 +692,11 @@ static void hdr_at(const struct input *in, size_t pos, struct audit_dispatcher_h
 static void binary_record(struct input *in, const struct audit_dispatcher_header *h,
                           const unsigned char *payload)
 {
-	size_t n = strnlen((const char *)payload, h->size); /* NUL padding */
+	size_t n = h->size;
 	size_t o = 0;
 
-	while (n && payload[n - 1] == '\n')
+	/* NUL padding and the newline end it; a NUL before them is data. */
+	while (n && (payload[n - 1] == '\n' || payload[n - 1] == '\0'))
 		n--;
 	if (n == 0)
 		return;

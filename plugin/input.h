@@ -23,7 +23,9 @@
  * the cut records counted, cut EOEs skipped, the others delivered.
  * Events are assembled by the auparse feed API and handed to the callback
  * one by one, with auparse positioned on the event. Empty lines are
- * skipped; an embedded newline in a binary payload becomes a space.
+ * skipped; an embedded newline in a binary payload becomes a space. A NUL
+ * byte inside a record is data, not its end: it reaches auparse hidden
+ * (mapper.h, map_hide) and the mapper restores it as \x00.
  *
  * libauparse 3.0.9 keeps an event that ends in EOE (no PROCTITLE) until
  * the next record arrives or the event ages (input_age), and then hands the

@@ -14,21 +14,14 @@
 
 #include "buf.h"
 #include "log.h"
+#include "pendset.h"
+#include "safefile.h"
 #include "segfile.h"
 
 #define HDR       SEGFILE_HEADER
 #define REC_FIXED 9u  /* 'R' + u64 seq */
 #define DONE_LEN  33u /* 'D' + u64 + i64 + u32 + u64 + u32 */
 #define ENTRY_MAX (64u * 1024 * 1024)
-
-/* An event with records waiting. */
-struct pend {
-	struct intake_id id;
-	uint64_t first_seq, last_seq; /* its oldest and newest record */
-	uint32_t fed, emitted;
-	bool on_disk; /* some record of it was written: its settling needs a D entry */
-	double last;  /* when a record was last noted */
-};
 
 /* A record noted since the last commit: its text in intake.out. */
 struct outrec {
@@ -59,8 +52,7 @@ struct intake {
 	struct buf wbuf;      /* what one commit writes */
 	bool unsynced;        /* written since the last fdatasync (intake_sync) */
 	uint64_t failed_upto; /* records up to this seq never reached the disk */
-	struct pend *pend;    /* oldest first */
-	size_t npend, pendcap;
+	struct pendset pend;  /* events with records waiting */
 	struct buf replay;
 	struct intake_stats st;
 	char err[512];
@@ -169,11 +161,7 @@ static void add_done(struct intake *ik, const struct pend *pe)
 
 static struct pend *pend_find(struct intake *ik, const struct intake_id *id)
 {
-	/* Newest first: the records of one event arrive together. */
-	for (size_t i = ik->npend; i-- > 0;)
-		if (intake_id_eq(&ik->pend[i].id, id))
-			return &ik->pend[i];
-	return NULL;
+	return pendset_find(&ik->pend, id);
 }
 
 /* pend_find for a run of records, most of them of the same event as the
@@ -197,10 +185,7 @@ static struct pend *pend_find_memo(struct intake *ik, const struct intake_id *id
 
 static struct pend *pend_add(struct intake *ik, const struct intake_id *id)
 {
-	if (array_grow(&ik->pend, ik->npend, &ik->pendcap, sizeof(*ik->pend), 64) != 0)
-		return NULL;
-	ik->pend[ik->npend] = (struct pend){.id = *id};
-	return &ik->pend[ik->npend++];
+	return pendset_add(&ik->pend, id);
 }
 
 /* The EOE record carries nothing (the mapper drops it) and libauparse
@@ -251,7 +236,7 @@ void intake_record(struct intake *ik, const char *p, size_t n, double now)
 		pe->first_seq = ik->next_seq;
 	pe->last_seq = ik->next_seq++;
 	pe->fed++;
-	pe->last = now;
+	(void)now;
 	ik->st.records++;
 }
 
@@ -260,16 +245,20 @@ void intake_refused(struct intake *ik, const char *p, size_t n)
 	struct intake_id id;
 	struct pend *pe;
 
-	if (intake_parse_id(p, n, &id) && (pe = pend_find(ik, &id)) != NULL)
+	if (intake_parse_id(p, n, &id) && (pe = pend_find(ik, &id)) != NULL) {
 		pe->emitted++;
+		pendset_touch(&ik->pend, pe);
+	}
 }
 
 void intake_emitted(struct intake *ik, const struct intake_id *id, unsigned nrec)
 {
 	struct pend *pe = pend_find(ik, id);
 
-	if (pe)
+	if (pe) {
 		pe->emitted += nrec;
+		pendset_touch(&ik->pend, pe);
+	}
 }
 
 static void log_orphan(const struct pend *pe)
@@ -281,26 +270,42 @@ static void log_orphan(const struct pend *pe)
 	            pe->fed - pe->emitted, pe->id.sec, pe->id.milli, pe->id.serial);
 }
 
+/* Settle pe when every record was emitted (or, parser_idle, never will
+ * be) and the caller no longer holds it; a held one is looked at again
+ * next time. */
+static void settle_one(struct intake *ik, struct pend *pe, bool parser_idle, intake_held_fn held,
+                       void *arg)
+{
+	if (pe->emitted < pe->fed && !parser_idle)
+		return; /* libauparse may still hand them out: touched then */
+	if (held && held(arg, &pe->id)) {
+		pendset_touch(&ik->pend, pe);
+		return;
+	}
+	if (pe->emitted < pe->fed) {
+		ik->st.orphaned += pe->fed - pe->emitted;
+		log_orphan(pe);
+	}
+	add_done(ik, pe);
+	pendset_remove(&ik->pend, pe);
+}
+
 void intake_settle(struct intake *ik, bool parser_idle, intake_held_fn held, void *arg, double now)
 {
-	size_t keep = 0;
+	struct intake_id *ids;
+	size_t n = pendset_candidates(&ik->pend, &ids);
+	struct pend *pe;
 
-	for (size_t i = 0; i < ik->npend; i++) {
-		struct pend *pe = &ik->pend[i];
-		bool orphan = pe->emitted < pe->fed &&
-		              (parser_idle || now - pe->last > INTAKE_ORPHAN_SECONDS);
-
-		if ((pe->emitted >= pe->fed || orphan) && !(held && held(arg, &pe->id))) {
-			if (pe->emitted < pe->fed) {
-				ik->st.orphaned += pe->fed - pe->emitted;
-				log_orphan(pe);
-			}
-			add_done(ik, pe);
-			continue;
-		}
-		ik->pend[keep++] = *pe;
-	}
-	ik->npend = keep;
+	(void)now;
+	/* Only the events whose counts changed, or held last time: the cost
+	 * does not grow with the events still waiting in libauparse. */
+	for (size_t i = 0; i < n; i++)
+		if ((pe = pend_find(ik, &ids[i])) != NULL)
+			settle_one(ik, pe, parser_idle, held, arg);
+	/* libauparse holds nothing: what it never handed out, it never will. */
+	for (size_t i = 0; parser_idle && (pe = pendset_at(&ik->pend, i)) != NULL; i++)
+		if (!pe->gone)
+			settle_one(ik, pe, true, held, arg);
 }
 
 /* ---- files ---- */
@@ -322,11 +327,18 @@ static int seg_new(struct intake *ik)
 	segfile_name(name, sizeof(name), no, INTAKE_SUFFIX);
 	if (ik->fd >= 0)
 		close(ik->fd);
-	ik->fd = openat(ik->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	/* No O_TRUNC: a planted hard link would be cut before the checks. */
+	ik->fd = safefile_openat("intake file", ik->dirfd, ik->dir, name,
+	                         O_WRONLY | O_CREAT | O_APPEND, 0600, ik->err, sizeof(ik->err));
+	if (ik->fd >= 0 && ftruncate(ik->fd, 0) != 0) {
+		close(ik->fd);
+		ik->fd = -1;
+	}
 	if (ik->fd < 0 || !seg_push(ik, no)) {
 		int e = ik->fd < 0 ? errno : ENOMEM;
 
-		set_err(ik, "cannot create the intake file", name, e);
+		if (ik->fd >= 0 || !ik->err[0])
+			set_err(ik, "cannot create the intake file", name, e);
 		if (ik->fd >= 0) {
 			close(ik->fd);
 			unlinkat(ik->dirfd, name, 0);
@@ -377,14 +389,11 @@ static void reset_log(struct intake *ik)
 	}
 }
 
-static uint64_t min_pending_seq(const struct intake *ik)
+static uint64_t min_pending_seq(struct intake *ik)
 {
-	uint64_t m = ik->next_seq;
+	const struct pend *pe = pendset_oldest(&ik->pend);
 
-	for (size_t i = 0; i < ik->npend; i++)
-		if (ik->pend[i].first_seq < m && ik->pend[i].fed > 0)
-			m = ik->pend[i].first_seq;
-	return m;
+	return pe && pe->first_seq < ik->next_seq ? pe->first_seq : ik->next_seq;
 }
 
 /* Unlink the oldest files whose every record is settled. */
@@ -477,7 +486,7 @@ int intake_commit(struct intake *ik)
 {
 	int rc = 0;
 
-	if (ik->npend == 0) {
+	if (pendset_count(&ik->pend) == 0) {
 		reset_log(ik);
 		return 0;
 	}
@@ -526,10 +535,23 @@ static int mark_cmp(const void *a, const void *b)
 	return id_cmp(&((const struct mark *)a)->id, &((const struct mark *)b)->id);
 }
 
-static char *read_whole(int dirfd, const char *name, size_t *len)
+/* *planted: the name is no intake file of ours (safefile.h: a symbolic
+ * link, FIFO, hard link or another user's file) and was removed. */
+static char *read_whole(struct intake *ik, const char *name, size_t *len, bool *planted)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	int fd = safefile_openat("intake file", ik->dirfd, ik->dir, name, O_RDONLY, 0, ik->err,
+	                         sizeof(ik->err));
 	struct stat st;
+	char why[8];
+
+	*planted = false;
+	if (fd < 0 && fstatat(ik->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    safefile_check_stat(&st, "", name, why, sizeof(why)) != 0) {
+		/* Only unlinked: the name goes, whatever it points to stays. */
+		*planted = unlinkat(ik->dirfd, name, 0) == 0;
+		*len = 0;
+		return NULL;
+	}
 	char *b = NULL;
 	size_t got = 0;
 
@@ -611,10 +633,19 @@ static int scan_file(struct intake *ik, struct scan *s, uint64_t no, struct inta
 	size_t len, off = 0;
 	char *b;
 	struct iseg *sg;
+	bool planted;
 	int rc;
 
 	segfile_name(name, sizeof(name), no, INTAKE_SUFFIX);
-	b = read_whole(ik->dirfd, name, &len);
+	b = read_whole(ik, name, &len, &planted);
+	if (!b && planted) {
+		/* Nothing of ours: counted as damage, the start goes on. */
+		if (rec->damaged_entries++ == 0)
+			snprintf(rec->first_damage, sizeof(rec->first_damage), "%.400s (removed)",
+			         ik->err);
+		ik->err[0] = '\0';
+		return 0;
+	}
 	if (!b)
 		return -1;
 	sg = seg_push(ik, no);
@@ -740,17 +771,22 @@ struct intake *intake_open(const struct intake_opts *o, struct intake_recovery *
 	ik->dirfd = -1;
 	ik->next_no = 1;
 	ik->next_seq = 1;
+	pendset_init(&ik->pend);
 	buf_init(&ik->out);
 	buf_init(&ik->done);
 	buf_init(&ik->wbuf);
 	buf_init(&ik->replay);
 	ik->dir = strdup(o->dir);
 	ik->o.dir = ik->dir;
+	err[0] = '\0';
 	if (ik->dir)
-		ik->dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ik->dirfd = o->dirfd > 0
+		                    ? fcntl(o->dirfd, F_DUPFD_CLOEXEC, 0)
+		                    : safefile_opendir("intake log directory", o->dir, err, errlen);
 	if (ik->dirfd < 0) {
-		snprintf(err, errlen, "cannot open the intake log directory %s: %s", o->dir,
-		         strerror(errno));
+		if (!err[0])
+			snprintf(err, errlen, "cannot open the intake log directory %s: %s", o->dir,
+			         strerror(errno));
 		intake_close(ik);
 		return NULL;
 	}
@@ -766,14 +802,14 @@ void intake_close(struct intake *ik)
 {
 	if (!ik)
 		return;
-	if (ik->dirfd >= 0 && (ik->nout || ik->done.len || ik->npend == 0))
+	if (ik->dirfd >= 0 && (ik->nout || ik->done.len || pendset_count(&ik->pend) == 0))
 		intake_commit(ik);
 	intake_sync(ik);
 	if (ik->fd >= 0)
 		close(ik->fd);
 	ik->fd = -1;
 	/* Nothing waits: no file is left behind (the active one is empty). */
-	while (ik->dirfd >= 0 && ik->npend == 0 && ik->nseg > 0)
+	while (ik->dirfd >= 0 && pendset_count(&ik->pend) == 0 && ik->nseg > 0)
 		seg_unlink_first(ik);
 	if (ik->dirfd >= 0)
 		close(ik->dirfd);
@@ -782,7 +818,7 @@ void intake_close(struct intake *ik)
 	buf_free(&ik->wbuf);
 	free(ik->outrec);
 	buf_free(&ik->replay);
-	free(ik->pend);
+	pendset_free(&ik->pend);
 	free(ik->seg);
 	free(ik->dir);
 	free(ik);
@@ -813,7 +849,7 @@ const char *intake_error(const struct intake *ik)
 void intake_stats(const struct intake *ik, struct intake_stats *st)
 {
 	*st = ik->st;
-	st->pending = ik->npend;
+	st->pending = pendset_count(&ik->pend);
 	st->segments = ik->nseg;
 	st->disk_bytes = 0;
 	for (size_t i = 0; i < ik->nseg; i++)

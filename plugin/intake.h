@@ -47,9 +47,13 @@
  * out by libauparse, which may hand one event over in parts) and held (the
  * caller says whether its assembler or a suspended queue still holds it).
  * An event with every record emitted and none held is settled. Records
- * libauparse never hands out (it refused them silently, or a timestamp so
- * far ahead that it never ages) are let go when the parser is idle or after
- * INTAKE_ORPHAN_SECONDS without news, counted and logged (ZRA0512W).
+ * libauparse never hands out (it refused them silently) are let go when the
+ * parser is idle (it holds nothing, so they will never come), counted and
+ * logged (ZRA0512W); never on a timer: libauparse may hold an event a long
+ * time (falling timestamps without EOE), and a record must not leave the
+ * log while its event is not spooled. The waiting events are kept in a
+ * pendset (pendset.h): per record and per settle the cost does not grow
+ * with their number.
  *
  * Owner: the reader thread. Not thread-safe. */
 #ifndef ZR_INTAKE_H
@@ -62,11 +66,10 @@
 
 #include "segfile.h"
 
-#define INTAKE_MAGIC          0x5a524931u
-#define INTAKE_SUFFIX         ".in"
-#define INTAKE_SEGMENT_BYTES  ((uint64_t)1024 * 1024)
-#define INTAKE_SEQ_MAX        ((uint64_t)1 << 62) /* a record seq beyond it is damage */
-#define INTAKE_ORPHAN_SECONDS 60.0
+#define INTAKE_MAGIC         0x5a524931u
+#define INTAKE_SUFFIX        ".in"
+#define INTAKE_SEGMENT_BYTES ((uint64_t)1024 * 1024)
+#define INTAKE_SEQ_MAX       ((uint64_t)1 << 62) /* a record seq beyond it is damage */
 
 /* A Linux event id as libauparse keys events. */
 struct intake_id {
@@ -78,6 +81,10 @@ struct intake_id {
 
 struct intake_opts {
 	const char *dir; /* an existing directory (the spool's) */
+	/* An open descriptor of dir (the spool's, spool_dirfd), duplicated:
+	 * the directory is not opened again by name. 0 (unset) = open dir
+	 * here (safefile_opendir: its path checked). */
+	int dirfd;
 	enum spool_sync sync;
 	uint64_t segment_bytes; /* 0 = INTAKE_SEGMENT_BYTES */
 	/* Fault injection for tests: used instead of write(2) when set. */
@@ -154,7 +161,9 @@ typedef bool (*intake_held_fn)(void *arg, const struct intake_id *id);
 
 /* Settle every event whose records were all emitted and that held() says
  * is no longer held; let go of orphans (see above; parser_idle: libauparse
- * holds nothing now). Buffers a D entry for each. */
+ * holds nothing now). Buffers a D entry for each. Looks only at events
+ * whose counts changed or that were held last time, unless parser_idle.
+ * now is not used (kept for callers). */
 void intake_settle(struct intake *ik, bool parser_idle, intake_held_fn held, void *arg, double now);
 
 /* Write the buffered entries when some event still waits (else empty the

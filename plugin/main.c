@@ -37,6 +37,7 @@
 #endif
 
 #include "config.h"
+#include "confine.h"
 #include "idcache.h"
 #include "input.h"
 #include "log.h"
@@ -607,6 +608,7 @@ static int start(struct plugin *p)
 		return -1;
 	}
 	selfreport_start(p->sr, PACKAGE_VERSION, p->opt.config_path);
+	confine_plugin(&p->cfg, p->opt.config_path, p->spool_dir, p->set_aside_file);
 	if (sender_start(p->snd) != 0) {
 		log_msg("ZRA0012E", "cannot start the sender thread: %s", strerror(errno));
 		return -1;

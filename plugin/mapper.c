@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -129,7 +130,8 @@ const char *map_type_table_entry(size_t i, int *code)
 	return map_type_codes[i].type;
 }
 
-int map_escape(const char *p, size_t n, struct buf *out)
+/* map_escape, and with unhide the inverse of map_hide on the way. */
+static int escape_bytes(const char *p, size_t n, struct buf *out, bool unhide)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -149,6 +151,13 @@ int map_escape(const char *p, size_t n, struct buf *out)
 		} else if (c >= 0x20 && c <= 0x7e) {
 			*d++ = c;
 		} else {
+			if (unhide && c == MAP_HIDE_LEAD && i + 1 < n) {
+				unsigned char next = (unsigned char)p[i + 1];
+				if (next == 0x80 || next == MAP_HIDE_LEAD) {
+					c = next == 0x80 ? 0 : MAP_HIDE_LEAD;
+					i++;
+				}
+			}
 			*d++ = '\\';
 			*d++ = 'x';
 			*d++ = (unsigned char)hex[c >> 4];
@@ -158,6 +167,33 @@ int map_escape(const char *p, size_t n, struct buf *out)
 	*d = '\0';
 	out->len = (size_t)(d - out->data);
 	return 0;
+}
+
+int map_escape(const char *p, size_t n, struct buf *out)
+{
+	return escape_bytes(p, n, out, false);
+}
+
+bool map_needs_hide(const char *p, size_t n)
+{
+	return memchr(p, 0, n) || memchr(p, MAP_HIDE_LEAD, n);
+}
+
+size_t map_hide(const char *p, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == 0 || c == MAP_HIDE_LEAD) {
+			out[o++] = (char)MAP_HIDE_LEAD;
+			out[o++] = (char)(c == 0 ? 0x80 : MAP_HIDE_LEAD);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	return o;
 }
 
 /* Length of the escape unit at s[i]: 4 for \xHH, 2 for \\, else 1. */
@@ -529,6 +565,73 @@ static const char *interpret(struct map_run *r, const char *name)
 	return val;
 }
 
+/* The byte two hex digits at p stand for (validated by the caller). */
+static char hex_byte(const char *p)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 2; i++) {
+		char c = p[i];
+
+		v = v << 4 | (unsigned)(c >= '0' && c <= '9'   ? c - '0'
+		                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                                               : c - 'a' + 10);
+	}
+	return (char)(v & 0xff);
+}
+
+/* Does val equal the bytes raw's hex digits (n, even) decode to, either up
+ * to the first NUL (skip false) or with every NUL left out (skip true)?
+ * *lost: NUL bytes (and with a cut, bytes after) that val does not show. */
+static bool hex_shows(const char *raw, size_t n, const char *val, bool skip, size_t *lost)
+{
+	size_t k = 0;
+
+	*lost = 0;
+	for (size_t i = 0; i < n; i += 2) {
+		char b = hex_byte(raw + i);
+
+		if (!b && !skip) {
+			*lost = (n - i) / 2;
+			break;
+		}
+		if (!b) {
+			(*lost)++;
+			continue;
+		}
+		if (b != val[k])
+			return false;
+		k++;
+	}
+	return val[k] == '\0';
+}
+
+/* auparse decodes a hex-encoded value into a C string, so a NUL among its
+ * bytes is lost: name=41004200 came out as name=A, name=00410A as A and a
+ * newline. When val is such a decoding of raw and more than a trailing NUL
+ * went missing, append the whole decoding, escaped, and return 1; 0 when
+ * val is not that (an interpretation of another kind, or proctitle, whose
+ * NULs auparse turns into blanks); -1 on ENOMEM. */
+static int append_hex_cut(const char *raw, const char *val, struct buf *sc)
+{
+	size_t n = raw ? strlen(raw) : 0, lost;
+
+	if (n < 4 || n % 2 || strspn(raw, "0123456789ABCDEFabcdef") != n)
+		return 0;
+	bool trailing = raw[n - 2] == '0' && raw[n - 1] == '0';
+	if (!((hex_shows(raw, n, val, false, &lost) || hex_shows(raw, n, val, true, &lost)) &&
+	      lost > (trailing ? 1u : 0u)))
+		return 0;
+	char *d = malloc(n / 2);
+	if (!d)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++)
+		d[i] = hex_byte(raw + 2 * i);
+	int rc = escape_bytes(d, n / 2, sc, false);
+	free(d);
+	return rc < 0 ? -1 : 1;
+}
+
 /* One 114 relocate (or its parts) for the field auparse is on. */
 static int map_field(struct map_run *r)
 {
@@ -537,17 +640,30 @@ static int map_field(struct map_run *r)
 	if (!name)
 		name = "";
 	buf_reset(sc);
-	if (map_escape(name, strlen(name), sc) < 0)
+	if (escape_bytes(name, strlen(name), sc, strchr(name, MAP_HIDE_LEAD) != NULL) < 0)
 		return -1;
 	size_t nl = sc->len;
+	/* A value with hidden bytes (map_hide) is a text field: its raw form,
+	 * unquoted, is its interpretation, and only that form has the bytes
+	 * as the input hid them (a hex field decodes to bytes never hidden). */
+	const char *raw = auparse_get_field_str(r->au);
+	bool hidden = raw && strchr(raw, MAP_HIDE_LEAD);
 	/* The interpretation buffer is reused by auparse's next call:
 	 * escaping copies it into scratch at once. */
-	const char *val = proctitle_unsafe(r->au, name) ? NULL : interpret(r, name);
+	const char *val = hidden || proctitle_unsafe(r->au, name) ? NULL : interpret(r, name);
 	if (!val)
-		val = auparse_get_field_str(r->au);
+		val = raw;
 	if (!val)
 		val = "";
-	if (buf_append(sc, "=", 1) < 0 || map_escape(val, strlen(val), sc) < 0)
+	size_t vlen = strlen(val);
+	if (hidden && vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+		val++;
+		vlen -= 2;
+	}
+	if (buf_append(sc, "=", 1) < 0)
+		return -1;
+	int cut = hidden || val == raw ? 0 : append_hex_cut(raw, val, sc);
+	if (cut < 0 || (cut == 0 && escape_bytes(val, vlen, sc, hidden) < 0))
 		return -1;
 	if (sc->len <= r->ev->field_limit)
 		return emit_field(r, sc->data, sc->len);

@@ -11,6 +11,7 @@
 #define ZR_MAPPER_H
 
 #include <auparse.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -102,6 +103,19 @@ int map_event_continue(auparse_state_t *au, const struct map_opts *o, struct ite
 /* Escape n bytes for an IA5String: bytes outside 0x20-0x7E become \xHH,
  * a backslash becomes \\. Appends to out (NUL-terminated); 0 or -1. */
 int map_escape(const char *p, size_t n, struct buf *out);
+
+/* libauparse keeps records as C strings: a NUL byte inside one would end
+ * it there, and everything after would vanish without a word. So the
+ * input hides NUL before auparse sees the record and the mapper brings it
+ * back: map_hide writes the n bytes at p to out (room for 2 * n) with NUL
+ * as MAP_HIDE_LEAD 0x80 and MAP_HIDE_LEAD itself as MAP_HIDE_LEAD
+ * MAP_HIDE_LEAD, and returns the length written. Only a record that holds
+ * NUL or MAP_HIDE_LEAD changes (map_needs_hide). The mapper undoes it in
+ * every name and value whose raw text holds MAP_HIDE_LEAD, so the SMF
+ * record shows \x00 and \xC0 as map_escape promises for any byte. */
+#define MAP_HIDE_LEAD 0xC0 /* never valid UTF-8, rare in audit records */
+bool map_needs_hide(const char *p, size_t n);
+size_t map_hide(const char *p, size_t n, char *out);
 
 /* The longest prefix of an escaped string s (len bytes, as map_escape
  * makes it) of at most max bytes that does not end inside an escape. Used

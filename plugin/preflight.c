@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safefile.h"
+
 #define CHECK_MSG_MAX  1024
 #define CHECK_PEM_SCAN 65536 /* bytes searched for a PEM header */
 
@@ -138,6 +140,25 @@ static void check_tls(struct ctx *x, const struct config *c)
 		problem(x, "tls_ca_dir", "%s is not a readable directory", c->tls_ca_dir);
 }
 
+/* The rules the plugin applies when it writes there (safefile.h). */
+static void check_safe_dir(struct ctx *x, const char *key, const char *dir, bool create)
+{
+	char why[CHECK_MSG_MAX / 2];
+
+	if (safefile_check_dir(dir, create, why, sizeof(why)) != 0)
+		problem(x, key, "%s", why);
+}
+
+/* A file the plugin appends to, when it exists already. */
+static void check_safe_file(struct ctx *x, const char *key, const char *what, const char *file)
+{
+	char why[CHECK_MSG_MAX / 2];
+	struct stat st;
+
+	if (lstat(file, &st) == 0 && safefile_check_stat(&st, what, file, why, sizeof(why)) != 0)
+		problem(x, key, "%s", why);
+}
+
 /* dir exists and is writable; with create, the nearest existing ancestor
  * is enough (the plugin makes the rest). */
 static void check_dir(struct ctx *x, const char *key, const char *dir, bool create)
@@ -159,6 +180,8 @@ static void check_dir(struct ctx *x, const char *key, const char *dir, bool crea
 		problem(x, key, "%s is not a directory", d);
 	else if (access(d, W_OK | X_OK) != 0)
 		problem(x, key, "directory %s is not writable: %s", d, strerror(errno));
+	else
+		check_safe_dir(x, key, dir, create);
 	free(d);
 }
 
@@ -182,8 +205,10 @@ int preflight_check(const char *path, const struct config *c, config_err_fn err,
 	check_tls(&x, c);
 	if (c->spool_dir[0])
 		check_dir(&x, "spool_dir", c->spool_dir, true);
-	if (c->set_aside_file[0])
+	if (c->set_aside_file[0]) {
 		check_file_dir(&x, "set_aside_file", c->set_aside_file);
+		check_safe_file(&x, "set_aside_file", "set-aside file", c->set_aside_file);
+	}
 	if (c->state_file[0])
 		check_file_dir(&x, "state_file", c->state_file);
 	return x.count;

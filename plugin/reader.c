@@ -429,6 +429,9 @@ struct reader *reader_open(const struct reader_opts *o)
 		log_msg("ZRA0015E", "cannot start: %s", err);
 		goto fail;
 	}
+	/* The intake log works in the spool's own directory descriptor, never
+	 * the path again (a directory swapped in meanwhile is not followed). */
+	io.dirfd = spool_dirfd(r->sp);
 	r->ik = intake_open(&io, &r->irec, err, sizeof(err));
 	if (!r->ik) {
 		log_msg("ZRA0015E", "cannot start: %s", err);

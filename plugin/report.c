@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ictx.h"
+#include "safefile.h"
 
 /* Text being built; the first allocation failure sticks, so callers test once. */
 struct out {
@@ -280,6 +281,14 @@ int report_write_file(const char *path, const void *p, size_t n, char *err, size
 
 	if (!tmp) {
 		snprintf(err, errlen, "cannot write %s: out of memory", path);
+		return -1;
+	}
+	/* mkostemp and rename follow no link at the name itself; the
+	 * directories on the way must be ours alone (safefile.h). */
+	char why[400];
+	if (safefile_check_parent(path, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, why);
+		free(tmp);
 		return -1;
 	}
 	memcpy(tmp, path, plen);

@@ -51,9 +51,10 @@ struct session {
 	LDAP *ld;                    /* NULL when closed */
 	struct session_tls_ctx *tls; /* the contexts used: shared, or own_tls */
 	struct session_tls_ctx *own_tls;
-	char peer[300];        /* "server:port" */
-	struct ldap_conncb cb; /* learns the socket, makes it blocking */
-	double limit;          /* seconds for connect, StartTLS and the handshake */
+	char peer[300];         /* "server:port" */
+	struct ldap_conncb cb;  /* learns the socket, makes it blocking */
+	double limit;           /* seconds for connect, StartTLS and the handshake */
+	ber_len_t max_incoming; /* bytes of one message from the server */
 	struct watchdog wd;
 	bool tls_failed; /* the last open failed in the TLS layer: worth a diagnosis */
 };
@@ -146,6 +147,21 @@ static void describe(LDAP *ld, int code, const char *what, const char *peer, cha
 	snprintf(err, errlen, "%s: %s: %s (LDAP %d)%s%s", peer, what, ldap_err2string(code), code,
 	         diag && *diag ? ": " : "", diag && *diag ? diag : "");
 	ldap_memfree(diag);
+}
+
+/* After ldap_result failed with errno e: liblber refuses a message longer
+ * than the socket buffer's limit with ERANGE (session_opts.max_incoming),
+ * and libldap reports that as a lost connection. Say which it was. */
+static void oversize_hint(const struct session *s, int e, char *err, size_t errlen)
+{
+	size_t n = strlen(err);
+
+	if (e == ERANGE && n < errlen)
+		snprintf(
+		        err + n, errlen - n,
+		        "; the server announced a message longer than max_response_size (%lu KiB): "
+		        "the connection was dropped before reading it",
+		        (unsigned long)(s->max_incoming / 1024));
 }
 
 static int make_uri(const struct session_opts *o, char *uri, size_t len, char *peer, size_t peerlen)
@@ -360,6 +376,7 @@ static int start_tls(struct session *s, double seconds, char *err, size_t errlen
 		return rc;
 	}
 	rc = ldap_result(s->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+	int e = errno;
 	if (rc == 0) {
 		snprintf(err, errlen, "%s: no answer to StartTLS within %.0f s", s->peer, seconds);
 		return LDAP_TIMEOUT;
@@ -367,6 +384,7 @@ static int start_tls(struct session *s, double seconds, char *err, size_t errlen
 	if (rc < 0) {
 		ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
 		describe(s->ld, code, "StartTLS failed", s->peer, err, errlen);
+		oversize_hint(s, e, err, errlen);
 		return code < 0 ? code : LDAP_SERVER_DOWN;
 	}
 	rc = ldap_parse_result(s->ld, res, &code, NULL, &diag, NULL, NULL, 1);
@@ -411,6 +429,9 @@ static int on_connect(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *
 	(void)ld;
 	(void)srv;
 	(void)addr;
+	/* Before the first read; liblber keeps it on this socket buffer
+	 * across the TLS layer pushed later (session_opts.max_incoming). */
+	(void)ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &s->max_incoming);
 	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0)
 		return 0;
 	fl = fcntl(fd, F_GETFL);
@@ -503,6 +524,7 @@ static int bind_wait(struct session *s, int msgid, double seconds, char *err, si
 	int code = LDAP_OTHER, rc;
 
 	rc = ldap_result(s->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+	int e = errno;
 	if (rc == 0) {
 		snprintf(err, errlen, "%s: no answer to the bind within %.0f s", s->peer, seconds);
 		return LDAP_TIMEOUT;
@@ -510,6 +532,7 @@ static int bind_wait(struct session *s, int msgid, double seconds, char *err, si
 	if (rc < 0) {
 		ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
 		describe(s->ld, code, "bind failed", s->peer, err, errlen);
+		oversize_hint(s, e, err, errlen);
 		return code < 0 ? code : LDAP_SERVER_DOWN;
 	}
 	rc = ldap_parse_result(s->ld, res, &code, NULL, &diag, NULL, NULL, 1);
@@ -689,6 +712,7 @@ enum session_status session_open(struct session *s, const struct session_opts *o
 		return SESSION_FAILED;
 	}
 	s->limit = limit;
+	s->max_incoming = o->max_incoming ? o->max_incoming : SESSION_MAX_INCOMING;
 	s->cb = (struct ldap_conncb){.lc_add = on_connect, .lc_del = on_disconnect, .lc_arg = s};
 	if (set_options(s->ld, limit) != 0 ||
 	    ldap_set_option(s->ld, LDAP_OPT_CONNECT_CB, &s->cb) != LDAP_OPT_SUCCESS ||
@@ -797,6 +821,7 @@ int session_poll(struct session *s, int timeout_ms, struct session_result *r, ch
 	}
 	for (;;) {
 		type = ldap_result(s->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &msg);
+		int e = errno;
 		if (type == 0)
 			return 0;
 		if (type < 0) {
@@ -804,6 +829,7 @@ int session_poll(struct session *s, int timeout_ms, struct session_result *r, ch
 			describe(s->ld, code,
 			         "connection lost (closed by the server or the network)", s->peer,
 			         err, errlen);
+			oversize_hint(s, e, err, errlen);
 			return -1;
 		}
 		/* Message id 0 is an unsolicited notification: in practice the
@@ -855,6 +881,7 @@ void session_opts_from_config(struct session_opts *o, const struct config *c)
 	o->no_verify = !c->tls_verify;
 	o->tls13 = c->tls_min_version == CONFIG_TLS_1_3;
 	keepalive_from_config(&o->keepalive, c);
+	o->max_incoming = (size_t)c->max_response_size * 1024;
 }
 
 void session_opts_for_server(struct session_opts *o, const struct config *c, unsigned i)

@@ -73,7 +73,16 @@ struct session_opts {
 	bool no_verify;             /* skip the certificate and host name checks (insecure) */
 	bool tls13;                 /* minimum protocol TLS 1.3 instead of 1.2 */
 	struct keepalive keepalive; /* TCP keepalive (keepalive.h); zeros = the system's */
+	/* Largest LDAP message accepted from the server, in bytes; 0 =
+	 * SESSION_MAX_INCOMING. liblber checks the length a message announces
+	 * before it allocates: a larger one ends the connection (a lying
+	 * server, or anyone on the path before TLS is up, cannot make the
+	 * plugin allocate gigabytes). Set on the socket before its first read,
+	 * so it covers the StartTLS reply too. */
+	size_t max_incoming;
 };
+
+#define SESSION_MAX_INCOMING ((size_t)4 * 1024 * 1024)
 
 struct config;
 

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "setaside.h"
+#include "safefile.h"
 
 struct set_aside {
 	char *path;
@@ -29,13 +30,11 @@ struct set_aside *set_aside_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	buf_init(&sa->line);
-	sa->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (sa->fd < 0 || fstat(sa->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid()) {
-		snprintf(err, errlen,
-		         "set-aside file %s: %s; it must be a regular file (not a symbolic "
-		         "link) owned by this process's user",
-		         path, sa->fd < 0 ? strerror(errno) : "wrong type or owner");
+	/* Checked as StrictModes would (safefile.h): no FIFO, no hard link, no
+	 * symbolic link, no directory on the way that others could change. */
+	sa->fd = safefile_open("set-aside file", path, O_WRONLY | O_APPEND | O_CREAT, 0600, err,
+	                       errlen);
+	if (sa->fd < 0 || fstat(sa->fd, &st) != 0) {
 		set_aside_close(sa);
 		return NULL;
 	}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "safefile.h"
 #include "segfile.h"
 #include "spool.h"
 
@@ -347,6 +348,8 @@ static int open_dir(struct spool *sp, char *err, size_t errlen)
 		         strerror(errno));
 		return -1;
 	}
+	if (safefile_check_parent(sp->dir, err, errlen) != 0)
+		return -1;
 	sp->dirfd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sp->dirfd < 0) {
 		snprintf(err, errlen, "spool directory %s: cannot open it: %s%s", sp->dir,
@@ -397,8 +400,9 @@ static int recover_segment(struct spool *sp, uint64_t no, struct spool_recovery 
 	int fd;
 
 	segfile_name(name, sizeof(name), no, SEG_SUFFIX);
-	fd = openat(sp->dirfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	fd = safefile_openat("spool segment", sp->dirfd, sp->dir, name, O_RDWR, 0, sp->errtext,
+	                     sizeof(sp->errtext));
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -460,7 +464,7 @@ static int recover(struct spool *sp, struct spool_recovery *rec, char *err, size
 	for (size_t i = 0; i < n; i++)
 		if (recover_segment(sp, nos[i], rec) != 0) {
 			snprintf(err, errlen, "spool %s: cannot open segment %016" PRIx64 ": %s",
-			         sp->dir, nos[i], strerror(errno));
+			         sp->dir, nos[i], sp->errtext[0] ? sp->errtext : strerror(errno));
 			free(nos);
 			return -1;
 		}
@@ -887,6 +891,11 @@ uint64_t spool_head(const struct spool *sp)
 const char *spool_dir(const struct spool *sp)
 {
 	return sp->dir;
+}
+
+int spool_dirfd(const struct spool *sp)
+{
+	return sp->dirfd;
 }
 
 const char *spool_error(const struct spool *sp)

@@ -156,6 +156,9 @@ bool spool_drop_oldest(struct spool *sp, uint64_t from, uint64_t *end, uint64_t 
 uint64_t spool_next_seq(const struct spool *sp);
 uint64_t spool_head(const struct spool *sp);
 const char *spool_dir(const struct spool *sp);
+/* The open spool directory (for the intake log, which must not open it
+ * again by name); valid until spool_close. */
+int spool_dirfd(const struct spool *sp);
 /* Text of the last write/read error (for messages). */
 const char *spool_error(const struct spool *sp);
 void spool_stats(const struct spool *sp, struct spool_stats *st);

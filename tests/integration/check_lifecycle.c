@@ -265,6 +265,26 @@ START_TEST(test_sigterm_foreign)
 }
 END_TEST
 
+/* Rewrite the config with extra (which sets link_value = serial), SIGHUP, feed b, end the
+ * input; a (fed before) arrived with serial_time links, b with serial ones, all of both. */
+static void reload_serial_then_finish(struct env *e, const char *extra, const struct zr_log *a,
+                                      const struct zr_log *b)
+{
+	free(zr_config_write(e->dir, "zos-remote.conf", e->s.port, extra));
+	ck_assert_int_eq(kill(e->p.pid, SIGHUP), 0);
+	bool reloaded = zr_plugin_wait_log(&e->p, "ZRA0003I", 10);
+	if (!reloaded)
+		show_log(&e->p);
+	ck_assert_msg(reloaded, "no reload message (ZRA0003I) within 10 s of SIGHUP");
+	ck_assert_int_eq(zr_plugin_feed(&e->p, b->text, b->len), 0);
+	zr_plugin_close_input(&e->p);
+	ck_assert(zr_plugin_wait(&e->p, 10 * zr_scale()));
+	ck_assert_int_eq(zr_plugin_exit_code(&e->p), 0);
+	zr_sim_stop(&e->s, SIGTERM);
+	expect_delivered(e->s.journal, a, false, "before SIGHUP (serial_time)");
+	expect_delivered(e->s.journal, b, true, "after SIGHUP (link_value = serial)");
+}
+
 /* SIGHUP with link_value = serial: later events use it; nothing is lost. */
 START_TEST(test_sighup_reload)
 {
@@ -279,19 +299,60 @@ START_TEST(test_sighup_reload)
 	env_start(&e, NULL);
 	ck_assert_int_eq(zr_plugin_feed(&e.p, a.text, a.len), 0);
 	ck_assert(zr_wait_delivered(&a, e.s.journal, 10, &v));
-	free(zr_config_write(e.dir, "zos-remote.conf", e.s.port, "link_value = serial\n"));
-	ck_assert_int_eq(kill(e.p.pid, SIGHUP), 0);
-	bool reloaded = zr_plugin_wait_log(&e.p, "ZRA0003I", 10);
-	if (!reloaded)
-		show_log(&e.p);
-	ck_assert_msg(reloaded, "no reload message (ZRA0003I) within 10 s of SIGHUP");
-	ck_assert_int_eq(zr_plugin_feed(&e.p, b.text, b.len), 0);
-	zr_plugin_close_input(&e.p);
-	ck_assert(zr_plugin_wait(&e.p, 10 * zr_scale()));
-	ck_assert_int_eq(zr_plugin_exit_code(&e.p), 0);
-	zr_sim_stop(&e.s, SIGTERM);
-	expect_delivered(e.s.journal, &a, false, "before SIGHUP (serial_time)");
-	expect_delivered(e.s.journal, &b, true, "after SIGHUP (link_value = serial)");
+	reload_serial_then_finish(&e, "link_value = serial\n", &a, &b);
+	zr_log_free(&a);
+	zr_log_free(&b);
+	free(gen_a);
+	free(gen_b);
+	env_free(&e);
+}
+END_TEST
+
+/* Confinement: the running plugin, asked by the test hook to open /etc/shadow after start-up,
+ * is refused (Landlock; EACCES), has NoNewPrivs, and still delivers and re-reads its
+ * configuration on SIGHUP. With confine = no the same probe opens the file (the hook is no
+ * fake). Where the kernel has no Landlock the plugin says so (ZRA0032W) and only NoNewPrivs
+ * is checked. */
+START_TEST(test_confined)
+{
+	struct env e = {0};
+	struct zr_log a, b;
+	struct zr_verdict v;
+	bool confine = _i == 0;
+	char *gen_a = zr_gen_records(30, 700, 1700006000);
+	char *gen_b = zr_gen_records(30, 800, 1700006100);
+
+	ck_assert_int_eq(zr_log_parse(gen_a, strlen(gen_a), &a), 0);
+	ck_assert_int_eq(zr_log_parse(gen_b, strlen(gen_b), &b), 0);
+	ck_assert_int_eq(setenv("ZOS_REMOTE_TEST_CONFINE_PROBE", "/etc/shadow", 1), 0);
+	env_start(&e, confine ? NULL : "confine = no\n");
+	unsetenv("ZOS_REMOTE_TEST_CONFINE_PROBE");
+	ck_assert_int_eq(zr_plugin_feed(&e.p, a.text, a.len), 0);
+	ck_assert(zr_wait_delivered(&a, e.s.journal, 10, &v));
+	ck_assert(zr_plugin_wait_log(&e.p, "ZRA0033I", 10));
+	char *log = zr_plugin_log(&e.p);
+	bool landlock = strstr(log, "ZRA0031I confined: NoNewPrivs, Landlock") != NULL;
+	if (confine && landlock)
+		ck_assert_msg(strstr(log, "open(/etc/shadow) Permission denied"), "%s", log);
+	else
+		ck_assert_msg(strstr(log, "open(/etc/shadow) succeeded"), "%s", log);
+	if (confine && !landlock) {
+		ck_assert_msg(strstr(log, "ZRA0032W NoNewPrivs set; Landlock"), "%s", log);
+		printf("confined: no Landlock on this kernel, NoNewPrivs only\n");
+	}
+	if (!confine)
+		ck_assert_msg(strstr(log, "ZRA0032W not confined (confine = no)"), "%s", log);
+	free(log);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)e.p.pid);
+	char *st = zr_read_file(path, NULL);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_msg(strstr(st, confine ? "NoNewPrivs:\t1" : "NoNewPrivs:\t0"), "%s", st);
+	free(st);
+	/* SIGHUP still re-reads the file (replaced, as an editor would). */
+	reload_serial_then_finish(
+	        &e, confine ? "link_value = serial\n" : "confine = no\nlink_value = serial\n", &a,
+	        &b);
 	zr_log_free(&a);
 	zr_log_free(&b);
 	free(gen_a);
@@ -609,6 +670,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(zr_tcase(s, "sigterm-foreign", 60), test_sigterm_foreign);
 	tcase_add_test(zr_tcase(s, "sighup-reload", 60), test_sighup_reload);
 	tcase_add_test(zr_tcase(s, "sighup-broken", 60), test_sighup_broken);
+	tcase_add_loop_test(zr_tcase(s, "confined", 60), test_confined, 0, 2);
 	tcase_add_test(zr_tcase(s, "bad-config", 60), test_bad_config);
 	tcase_add_test(zr_tcase(s, "two-instances", 60), test_two_instances);
 	tcase_add_test(zr_tcase(s, "binary", 90), test_binary);

@@ -56,6 +56,10 @@ struct sim_conn {
 	const char *close_reason;
 	struct sim_tls_conn *tls; /* ldaps, or StartTLS accepted */
 	bool tls_on;              /* I/O goes through tls (StartTLS: once its answer has left) */
+	bool replied;             /* a response was made on this connection */
+	size_t huge_left;         /* huge-reply: filler bytes still to stream */
+	bool huge;                /* huge-reply hit this connection */
+	size_t sent;              /* bytes the client's socket took, for huge-reply's journal */
 };
 
 struct sim_server {
@@ -67,6 +71,7 @@ struct sim_server {
 	unsigned long bind_count; /* binds seen, for reject-binds */
 	unsigned long busy_used, unavailable_used;
 	unsigned long tls_count; /* TLS handshakes begun, for tls-stall */
+	unsigned long huge_used; /* connections given a huge reply */
 	int64_t now_ns;          /* arrival time of the bytes being processed */
 };
 
@@ -91,6 +96,7 @@ int sim_fault_parse(struct sim_faults *f, const char *spec, char *err, size_t er
 	        {"reject-binds", offsetof(struct sim_faults, reject_binds)},
 	        {"malformed", offsetof(struct sim_faults, malformed)},
 	        {"tls-stall", offsetof(struct sim_faults, tls_stall)},
+	        {"huge-reply", offsetof(struct sim_faults, huge_reply)},
 	};
 	const char *eq = strchr(spec, '=');
 	for (size_t i = 0; eq && i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -109,7 +115,7 @@ int sim_fault_parse(struct sim_faults *f, const char *spec, char *err, size_t er
 	}
 	snprintf(err, errlen,
 	         "--fault %s: expected close-after=N, close-every=N, hang-after=N, busy=N, "
-	         "unavailable=N, reject-binds=N, malformed=N or tls-stall=N",
+	         "unavailable=N, reject-binds=N, malformed=N, tls-stall=N or huge-reply=N",
 	         spec);
 	return -1;
 }
@@ -263,12 +269,32 @@ static ssize_t sim_io_send(struct sim_conn *c, const void *p, size_t n)
 	return c->tls_on ? sim_tls_send(c->tls, p, n) : send(c->fd, p, n, MSG_NOSIGNAL);
 }
 
+/* huge-reply: more filler once the last has left; the end closes the connection. */
+static void sim_huge_more(struct sim_conn *c)
+{
+	static const unsigned char zeros[65536];
+	size_t n = c->huge_left < sizeof zeros ? c->huge_left : sizeof zeros;
+
+	if (!sim_out_append(c, zeros, n))
+		return;
+	c->huge_left -= n;
+	if (!c->huge_left) {
+		c->draining = true;
+		c->close_reason = "fault huge-reply: all bytes sent";
+	}
+}
+
 static void sim_send_pending(struct sim_conn *c)
 {
+	if (c->out_off == c->out_len && c->huge_left)
+		sim_huge_more(c);
 	while (c->out_off < c->out_len) {
 		ssize_t n = sim_io_send(c, c->out + c->out_off, c->out_len - c->out_off);
 		if (n > 0) {
 			c->out_off += (size_t)n;
+			c->sent += (size_t)n;
+			if (c->out_off == c->out_len && c->huge_left)
+				sim_huge_more(c);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -284,11 +310,41 @@ static void sim_send_pending(struct sim_conn *c)
 		c->tls_on = true; /* the StartTLS answer has left in clear: TLS from here on */
 }
 
+static void sim_journal_fault(struct sim_server *s, const struct sim_conn *c, const char *fault,
+                              const char *detail);
+
+/* huge-reply=N: instead of the first response on the connection (the bind's, or the StartTLS
+ * reply before any certificate is seen), a SEQUENCE that announces 0x7fffffff bytes, then
+ * SIM_HUGE_BYTES of them streamed as fast as the client reads, then the connection closes. A
+ * client without a message size limit allocates as the bytes arrive. */
+static void sim_huge_reply(struct sim_server *s, struct sim_conn *c, ber_int_t msgid)
+{
+	static const unsigned char head[] = {0x30, 0x84, 0x7f, 0xff, 0xff, 0xff};
+	char detail[128];
+
+	s->huge_used++;
+	snprintf(detail, sizeof detail,
+	         "reply to msgid %d announces 2147483647 bytes; %zu follow, then close", (int)msgid,
+	         SIM_HUGE_BYTES);
+	sim_journal_fault(s, c, "huge-reply", detail);
+	c->ignore_input = true;
+	c->huge_left = SIM_HUGE_BYTES;
+	c->huge = true;
+	sim_out_append(c, head, sizeof head);
+}
+
 /* An LDAPResult-shaped response: {msgid, [tag]{resultCode, "", diag, [name], [value]}}. */
 static void sim_respond(struct sim_server *s, struct sim_conn *c, ber_int_t msgid, ber_tag_t tag,
                         int rc, const char *diag, const char *name, const unsigned char *val,
                         size_t vlen)
 {
+	bool first = !c->replied;
+
+	c->replied = true;
+	if (first && s->huge_used < s->opt->faults.huge_reply) {
+		sim_huge_reply(s, c, msgid);
+		return;
+	}
 	BerElement *ber = ber_alloc_t(LBER_USE_DER);
 	struct berval bv;
 	if (!ber) {
@@ -440,6 +496,12 @@ static struct sim_conn *sim_conn_add(struct sim_server *s, int fd, const struct 
 
 static void sim_conn_free(struct sim_server *s, struct sim_conn *c)
 {
+	if (c->huge) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "%zu bytes sent before the connection closed",
+		         c->sent);
+		sim_journal_fault(s, c, "huge-reply-end", detail);
+	}
 	sim_journal_conn(s, c, "close", c->close_reason ? c->close_reason : "server stopping");
 	sim_tls_conn_free(c->tls);
 	close(c->fd);
@@ -1016,7 +1078,7 @@ static struct pollfd *sim_prepare(struct sim_server *s, int lfd, struct pollfd *
 	for (size_t i = 0; i < s->nconns; i++) {
 		const struct sim_conn *c = s->conns[i];
 		short ev = sim_wants_input(c) ? POLLIN : 0;
-		if (c->out_off < c->out_len)
+		if (c->out_off < c->out_len || c->huge_left)
 			ev |= POLLOUT;
 		if (c->tls_on)
 			ev |= sim_tls_events(c->tls);

@@ -24,7 +24,11 @@ struct sim_faults {
 	unsigned long reject_binds; /* first N binds: resultCode 49 */
 	unsigned long malformed;    /* Nth extended request: response value not DER */
 	unsigned long tls_stall;    /* first N TLS handshakes (ldaps or StartTLS) never complete */
+	unsigned long huge_reply;   /* first N connections: the first reply announces 2 GiB and
+	                             * SIM_HUGE_BYTES follow, then the connection is closed */
 };
+
+#define SIM_HUGE_BYTES ((size_t)64 * 1024 * 1024)
 
 struct sim_options {
 	const struct racf *racf;

@@ -56,6 +56,8 @@ static const char sim_usage[] =
         "                         reject-binds=N  first N binds: resultCode 49\n"
         "                         malformed=N     Nth extended request: response not DER\n"
         "                         tls-stall=N     first N TLS handshakes never answered\n"
+        "                         huge-reply=N    first N connections: the first reply\n"
+        "                                         announces 2 GiB, 64 MiB follow, close\n"
         "  --duration SECONDS   stop by itself after this long (fractions allowed) [300]\n"
         "  --no-rauditx         the server lacks IRR.RAUDITX: every item MajorCode 8\n"
         "  --class NAME         accept class NAME besides @LINUX (repeatable, 1-8 chars)\n"

@@ -777,7 +777,7 @@ START_TEST(shipped_sample_documents_defaults)
 		o += (size_t)sprintf(out + o, "%s\n", p);
 		keys++;
 	}
-	ck_assert_int_eq(keys, 38);
+	ck_assert_int_eq(keys, 40);
 	if (config_parse("sample", out, o, &c, collect, &ms))
 		dump(&ms);
 	ck_assert_int_eq(ms.n, 0);
@@ -815,6 +815,8 @@ START_TEST(shipped_sample_documents_defaults)
 	ck_assert_uint_eq(c.keepalive_idle, d.keepalive_idle);
 	ck_assert_uint_eq(c.keepalive_interval, d.keepalive_interval);
 	ck_assert_uint_eq(c.keepalive_probes, d.keepalive_probes);
+	ck_assert_uint_eq(c.max_response_size, d.max_response_size);
+	ck_assert_int_eq(c.confine, d.confine);
 	ck_assert_int_eq(c.failback, d.failback);
 	ck_assert_uint_eq(c.failback_interval, d.failback_interval);
 	free(out);

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "idcache.h"
+#include "input.h"
 #include "mapper.h"
 
 #define MAXEV 16
@@ -376,6 +377,152 @@ START_TEST(test_escaping_through_auparse)
 	ck_assert_str_eq(fv(&c, 2, 0, 4), "name=a\\\\b");
 	ck_assert_str_eq(fv(&c, 3, 0, 4), "name=\\x01\\x07\\x7F\\x1Bx");
 	cap_free(&c);
+}
+END_TEST
+
+/* Through the plugin's own input (input.h) rather than a bare auparse
+ * feed: the bytes of record text n as auditd would write it (string) or
+ * as one version-2 binary frame. */
+static void on_input_event(auparse_state_t *au, void *arg)
+{
+	on_event(au, AUPARSE_CB_EVENT_READY, arg);
+}
+
+static void feed_input(struct cap *c, const char *text, size_t n, bool binary)
+{
+	struct input *in =
+	        input_new(binary ? CONFIG_FORMAT_BINARY : CONFIG_FORMAT_STRING, on_input_event, c);
+	ck_assert_ptr_nonnull(in);
+	if (binary) {
+		unsigned char frame[16 + INPUT_BINARY_FIXED] = {0};
+		struct audit_dispatcher_header h = {.ver = AUDISP_PROTOCOL_VER2,
+		                                    .hlen = 16,
+		                                    .type = AUDIT_USER_AUTH,
+		                                    .size = (uint32_t)n + 1};
+		ck_assert_uint_lt(n, INPUT_BINARY_FIXED);
+		memcpy(frame, &h, sizeof(h));
+		memcpy(frame + 16, text, n); /* then the NUL auditd sends */
+		input_feed(in, (const char *)frame, 16 + n + 1);
+	} else {
+		input_feed(in, text, n);
+	}
+	input_flush(in);
+	input_free(in);
+}
+
+/* A USER_AUTH record whose msg holds `bytes` between op=A and res=failed,
+ * mapped in both input formats: op= must carry every byte escaped and
+ * res=failed must follow (nothing cut). */
+static void check_bytes_kept(const char *bytes, size_t nb, const char *want_op)
+{
+	static const char head[] = "type=USER_AUTH msg=audit(1700000000.123:5): pid=1 uid=0 "
+	                           "msg='op=A";
+	static const char tail[] = " res=failed'\n";
+	char text[512];
+
+	ck_assert_uint_lt(sizeof(head) + nb + sizeof(tail), sizeof(text));
+	memcpy(text, head, sizeof(head) - 1);
+	memcpy(text + sizeof(head) - 1, bytes, nb);
+	memcpy(text + sizeof(head) - 1 + nb, tail, sizeof(tail));
+	size_t n = sizeof(head) - 1 + nb + sizeof(tail) - 1;
+	for (int binary = 0; binary < 2; binary++) {
+		struct cap c;
+
+		cap_init(&c);
+		feed_input(&c, text, binary ? n - 1 : n, binary); /* no '\n' in a frame */
+		ck_assert_int_eq(c.nev, 1);
+		ck_assert_int_eq(c.rc[0], 1);
+		int f = find_field(&c, 0, 0, "op=");
+		ck_assert_int_ge(f, 0);
+		ck_assert_str_eq(fv(&c, 0, 0, (uint32_t)f), want_op);
+		ck_assert_int_eq(find_field(&c, 0, 0, "res=failed"), f + 1);
+		ck_assert_int_eq(c.lists[0].items[0].qualifier, ITEM_QUAL_FAIL);
+		cap_free(&c);
+	}
+}
+
+START_TEST(test_nul_kept)
+{
+	/* auparse keeps C strings: a NUL used to end the record there, so
+	 * HIDDEN and res=failed vanished without a word. */
+	check_bytes_kept("\0HIDDEN", 7, "op=A\\x00HIDDEN");
+	check_bytes_kept("\0\0x\0", 4, "op=A\\x00\\x00x\\x00");
+}
+END_TEST
+
+/* A hex-encoded value with a NUL inside: auparse decodes into a C string and cut it there
+ * (name=A); now every byte comes through. A NUL only at the end, and proctitle (whose NULs
+ * auparse makes blanks), stay as auparse gives them. */
+START_TEST(test_hex_nul_kept)
+{
+	struct cap c;
+
+	cap_init(&c);
+	feed(&c, "type=PATH msg=audit(1.000:20): item=0 name=41004200 inode=1\n"
+	         "type=PATH msg=audit(1.000:21): item=0 name=4100 inode=1\n"
+	         "type=PATH msg=audit(1.000:22): item=0 name=00410a inode=1\n"
+	         "type=PROCTITLE msg=audit(1.000:23): proctitle=2F62696E2F7368002D63006C73\n");
+	ck_assert_int_eq(c.nev, 4);
+	ck_assert_str_eq(fv(&c, 0, 0, 4), "name=A\\x00B\\x00");
+	ck_assert_str_eq(fv(&c, 1, 0, 4), "name=A");
+	ck_assert_str_eq(fv(&c, 2, 0, 4), "name=\\x00A\\x0A");
+	ck_assert_str_eq(fv(&c, 3, 0, 3), "proctitle=/bin/sh -c ls");
+	ck_assert_str_eq(fv(&c, 0, 0, 5), "inode=1");
+	cap_free(&c);
+}
+END_TEST
+
+START_TEST(test_control_bytes_kept)
+{
+	check_bytes_kept("\x01\x07\x09\x0b\x0c\x0d\x1b\x1f|", 9,
+	                 "op=A\\x01\\x07\\x09\\x0B\\x0C\\x0D\\x1B\\x1F|");
+}
+END_TEST
+
+START_TEST(test_del_kept)
+{
+	check_bytes_kept("\x7f\x7f", 2, "op=A\\x7F\\x7F");
+}
+END_TEST
+
+START_TEST(test_high_bytes_kept)
+{
+	/* é, then invalid UTF-8: a lone continuation byte, an overlong NUL
+	 * (the very bytes the input uses to hide a NUL), a lone C0, 0xFF. */
+	check_bytes_kept("\xc3\xa9\x80\xc0\x80\xc0\xc0\xc0x\xff", 10,
+	                 "op=A\\xC3\\xA9\\x80\\xC0\\x80\\xC0\\xC0\\xC0x\\xFF");
+}
+END_TEST
+
+START_TEST(test_every_byte_kept)
+{
+	char all[512], hid[1024];
+
+	for (int i = 0; i < 256; i++) {
+		all[2 * i] = (char)i;
+		all[2 * i + 1] = (char)(255 - i);
+	}
+	ck_assert(map_needs_hide(all, sizeof(all)));
+	ck_assert(!map_needs_hide("abc\xc1\x80", 5));
+	size_t n = map_hide(all, sizeof(all), hid);
+	ck_assert_uint_eq(n, sizeof(all) + 4); /* two NUL and two C0 doubled */
+	ck_assert_ptr_null(memchr(hid, 0, n));
+	/* Every byte but those that frame a record or a field (newline,
+	 * blank, quote, '=', auditd's enrichment separator 0x1D) arrives as
+	 * itself or \xHH, with the next field behind it. */
+	for (int i = 0; i < 256; i++) {
+		char two[2] = {(char)i, 'B'}, want[16];
+
+		if (strchr("\n '=\x1d", i) && i != 0)
+			continue;
+		if (i == '\\')
+			snprintf(want, sizeof(want), "op=A\\\\B");
+		else if (i >= 0x20 && i < 0x7f)
+			snprintf(want, sizeof(want), "op=A%cB", i);
+		else
+			snprintf(want, sizeof(want), "op=A\\x%02XB", i);
+		check_bytes_kept(two, 2, want);
+	}
 }
 END_TEST
 
@@ -1309,6 +1456,12 @@ static Suite *mapper_suite(void)
 	TCase *chars = tcase_create("characters");
 	tcase_add_test(chars, test_escaping_through_auparse);
 	tcase_add_test(chars, test_map_escape);
+	tcase_add_test(chars, test_nul_kept);
+	tcase_add_test(chars, test_hex_nul_kept);
+	tcase_add_test(chars, test_control_bytes_kept);
+	tcase_add_test(chars, test_del_kept);
+	tcase_add_test(chars, test_high_bytes_kept);
+	tcase_add_test(chars, test_every_byte_kept);
 	tcase_add_test(chars, test_escaped_cut);
 	tcase_add_test(chars, test_split_long_value);
 	tcase_add_test(chars, test_split_long_name);

@@ -274,7 +274,7 @@ START_TEST(writer_error_names_the_file)
 
 	ck_assert_int_eq(report_write_file("/nonexistent-dir/s.state", "x", 1, err, sizeof(err)),
 	                 -1);
-	ck_assert_str_eq(err, "cannot create a file next to /nonexistent-dir/s.state: No such "
+	ck_assert_str_eq(err, "cannot write /nonexistent-dir/s.state: /nonexistent-dir: No such "
 	                      "file or directory");
 }
 END_TEST
