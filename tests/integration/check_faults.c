@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "shared_logs.h"
 
 /* Small batches and a window of 2, so a fault hits the middle of a run. */
 #define FAULT_CONF "batch_items = 4\nwindow = 2\ntimeout = 2\n"
@@ -235,5 +236,6 @@ static Suite *faults_suite(void)
 
 int main(void)
 {
+	ZR_NEED_SHARED_LOGS();
 	return zr_run(faults_suite());
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "shared_logs.h"
 
 struct env {
 	char *dir;
@@ -679,5 +680,6 @@ static Suite *lifecycle_suite(void)
 
 int main(void)
 {
+	ZR_NEED_SHARED_LOGS();
 	return zr_run(lifecycle_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "shared_logs.h"
 
 static const char *const log_dirs[] = {
         "linux-audit__audit-userspace",
@@ -224,5 +225,6 @@ static Suite *logs_suite(void)
 
 int main(void)
 {
+	ZR_NEED_SHARED_LOGS();
 	return zr_run(logs_suite());
 }

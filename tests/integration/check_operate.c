@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "harness.h"
+#include "shared_logs.h"
 
 #define SAMPLE "elastic__go-libaudit/audit-rhel7.log"
 
@@ -464,6 +465,7 @@ END_TEST
 
 int main(void)
 {
+	ZR_NEED_SHARED_LOGS();
 	Suite *s = suite_create("operate");
 
 	tcase_add_test(zr_tcase(s, "state-file", 60), test_state_file_on_sigusr1);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "shared_logs.h"
 
 /* One simulator, one plugin, one input. */
 struct env {
@@ -353,5 +354,6 @@ static Suite *outcomes_suite(void)
 
 int main(void)
 {
+	ZR_NEED_SHARED_LOGS();
 	return zr_run(outcomes_suite());
 }

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "harness.h"
+#include "shared_logs.h"
 
 struct env {
 	char *dir;
@@ -328,5 +329,6 @@ static Suite *robustness_suite(void)
 
 int main(void)
 {
+	ZR_NEED_SHARED_LOGS();
 	return zr_run(robustness_suite());
 }

@@ -3,6 +3,7 @@
 #include <zr-autoconf.h> /* _GNU_SOURCE and friends, before any system header */
 
 #include "harness.h"
+#include "shared_logs.h"
 
 #include <auparse.h>
 #include <dirent.h>
@@ -147,13 +148,7 @@ void zr_sleep(double seconds)
 
 const char *zr_shared(void)
 {
-	static char buf[4096];
-	const char *s = getenv("ZR_SHARED");
-
-	if (s && *s)
-		return s;
-	snprintf(buf, sizeof buf, "%s/../shared", SRCDIR);
-	return buf;
+	return zr_shared_root();
 }
 
 char *zr_path(const char *dir, const char *name)

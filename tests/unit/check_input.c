@@ -12,6 +12,7 @@
 
 #include "input.h"
 #include "log.h"
+#include "shared_logs.h"
 
 /* What the callback saw: one "serial:TYPE,TYPE;" per event, plus extras. */
 struct seen {
@@ -831,9 +832,7 @@ static char *slurp(const char *path, size_t *len)
 
 static void shared_path(char *out, size_t size, const char *rel)
 {
-	const char *shared = getenv("ZR_SHARED");
-
-	snprintf(out, size, "%s/data/auditlogs/%s", shared ? shared : SRCDIR "/../shared", rel);
+	snprintf(out, size, "%s/data/auditlogs/%s", zr_shared_root(), rel);
 }
 
 static const char *const real_logs[] = {
@@ -916,6 +915,7 @@ static Suite *input_suite(void)
 
 int main(void)
 {
+	ZR_NEED_SHARED_LOGS();
 	SRunner *sr = srunner_create(input_suite());
 	int failed;
 

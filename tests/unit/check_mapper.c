@@ -12,6 +12,7 @@
 #include "idcache.h"
 #include "input.h"
 #include "mapper.h"
+#include "shared_logs.h"
 
 #define MAXEV 16
 
@@ -1170,14 +1171,12 @@ END_TEST
 
 static void map_log(const char *rel)
 {
-	const char *shared = getenv("ZR_SHARED");
 	char path[4096];
 	struct cap c;
 	char buf[8192];
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/data/auditlogs/%s", shared ? shared : SRCDIR "/../shared",
-	         rel);
+	snprintf(path, sizeof(path), "%s/data/auditlogs/%s", zr_shared_root(), rel);
 	FILE *f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "%s: %s (set ZR_SHARED)", path, strerror(errno));
 	cap_init(&c);
@@ -1390,13 +1389,12 @@ static int twin_feed_dir(struct twin *w, const char *dir)
 /* The real logs of ../shared/data/auditlogs, twice through one cache. */
 START_TEST(test_cache_changes_nothing_real_logs)
 {
-	const char *shared = getenv("ZR_SHARED");
 	struct idcache *ids = idcache_new(IDCACHE_CAPACITY, IDCACHE_TTL);
 	struct idcache_stats st;
 	char dir[4096];
 	struct twin w;
 
-	snprintf(dir, sizeof(dir), "%s/data/auditlogs", shared ? shared : SRCDIR "/../shared");
+	snprintf(dir, sizeof(dir), "%s/data/auditlogs", zr_shared_root());
 	twin_init(&w, ids);
 	int files = twin_feed_dir(&w, dir) + twin_feed_dir(&w, dir);
 	ck_assert_int_gt(files, 2);
@@ -1486,6 +1484,7 @@ static Suite *mapper_suite(void)
 
 int main(void)
 {
+	ZR_NEED_SHARED_LOGS();
 	/* ctime form in a known zone. */
 	setenv("TZ", "UTC", 1);
 	tzset();
