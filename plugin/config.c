@@ -218,6 +218,33 @@ static void problem(struct report *r, const char *fmt, ...)
 	r->err(r->arg, safe);
 }
 
+int config_default_path(const char *root, char *out, size_t len)
+{
+	struct stat st;
+	int n = snprintf(out, len, "%s%s", root, CONFIG_AUDISP_PATH);
+
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	if (stat(out, &st) == 0) {
+		char audit[4096];
+
+		n = snprintf(audit, sizeof(audit), "%s%s", root, CONFIG_DEFAULT_PATH);
+		if (n < 0 || (size_t)n >= sizeof(audit))
+			return -1;
+		/* Only a file that is not there moves us; one we cannot look
+		 * at (EACCES, ...) is still the one config_load reports on. */
+		if (lstat(audit, &st) != 0 && errno == ENOENT)
+			return 1;
+	}
+	n = snprintf(out, len, "%s%s", root, CONFIG_DEFAULT_PATH);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+bool config_path_is_default(const char *path)
+{
+	return strcmp(path, CONFIG_DEFAULT_PATH) == 0 || strcmp(path, CONFIG_AUDISP_PATH) == 0;
+}
+
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -28,6 +28,9 @@
 #include "mapper.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/audit/zos-remote.conf"
+/* Where audit 2.x (audispd, RHEL 7) and the original plugin's documentation
+ * kept it: used when CONFIG_DEFAULT_PATH does not exist and this does. */
+#define CONFIG_AUDISP_PATH "/etc/audisp/zos-remote.conf"
 
 enum config_format {
 	CONFIG_FORMAT_STRING, /* one record per line (auditd format = string) */
@@ -195,6 +198,18 @@ struct config {
 typedef void (*config_err_fn)(void *arg, const char *msg);
 
 void config_defaults(struct config *c);
+
+/* The configuration file to read when none is named on the command line,
+ * below root ("" for the running system, a directory in tests): root +
+ * CONFIG_DEFAULT_PATH, or, when that does not exist and root +
+ * CONFIG_AUDISP_PATH does (the audispd layout), the latter. Writes the path
+ * to out. Returns 1 when it chose the audispd file, 0 when the default one,
+ * -1 when the path does not fit in len bytes. */
+int config_default_path(const char *root, char *out, size_t len);
+
+/* Whether path is one of the two default files: the instance they
+ * configure is the unnamed one (log ident, state file). */
+bool config_path_is_default(const char *path);
 
 /* Parse path into c (which is first set to defaults). Returns the number
  * of problems found and reported through err (0 = c is usable). When the

@@ -66,6 +66,8 @@ struct options {
 	int format; /* -1: from the config file */
 	const char *config_path;
 	const char *plugins_dir; /* auditd's, for configs sharing our spool */
+	bool audisp_layout;      /* no CONFIG given, and CONFIG_AUDISP_PATH chosen */
+	char default_path[sizeof(CONFIG_AUDISP_PATH)];
 };
 
 /* What main holds: the configuration and the modules it starts and stops. */
@@ -123,14 +125,15 @@ static void usage(FILE *f)
 	        "usage: %s [--stderr] [--format string|binary] [--check] [--plugins-dir DIR]\n"
 	        "       [--version] [CONFIG]\n"
 	        "  Reads audit records from auditd on stdin and sends them to z/OS RACF\n"
-	        "  (ICTX remote audit over LDAP). CONFIG defaults to %s.\n"
+	        "  (ICTX remote audit over LDAP). CONFIG defaults to %s\n"
+	        "  (or, when that does not exist, %s).\n"
 	        "  --stderr   copy every log message to stderr\n"
 	        "  --format   input format, overrides the config key `format`\n"
 	        "  --check    check the configuration, print every problem, exit 0 or 1\n"
 	        "  --plugins-dir  auditd's plugins.d, to find configs that share the spool\n"
 	        "             (default " SPOOL_PLUGINS_DIR ")\n"
 	        "  --version  print the version\n",
-	        PROG, CONFIG_DEFAULT_PATH);
+	        PROG, CONFIG_DEFAULT_PATH, CONFIG_AUDISP_PATH);
 }
 
 /* 0 to run, 1 on a usage error. */
@@ -184,6 +187,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->config_path = argv[optind++];
+	else if (config_default_path("", o->default_path, sizeof(o->default_path)) == 1) {
+		o->config_path = o->default_path;
+		o->audisp_layout = true;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: one configuration file at most (extra: %s)\n", PROG,
 		        argv[optind]);
@@ -199,7 +206,7 @@ static void make_ident(const char *path, char *out, size_t len)
 	const char *name;
 	int n = spool_config_name(path, &name);
 
-	if (strcmp(path, CONFIG_DEFAULT_PATH) == 0)
+	if (config_path_is_default(path))
 		snprintf(out, len, "%s", PROG);
 	else
 		snprintf(out, len, "%s/%.*s", PROG, n, name);
@@ -655,6 +662,9 @@ int main(int argc, char **argv)
 	umask(077);
 	make_ident(p.opt.config_path, p.ident, sizeof(p.ident));
 	log_open(p.ident, p.opt.to_stderr);
+	if (p.opt.audisp_layout)
+		log_msg("ZRA0110I", "%s does not exist; using %s (the audispd layout of audit 2.x)",
+		        CONFIG_DEFAULT_PATH, p.opt.config_path);
 	drop_capabilities();
 	if (start(&p) != 0) {
 		rc = 1;

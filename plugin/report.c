@@ -246,7 +246,7 @@ void report_state_path(const struct config *c, const char *config_path, char *ou
 		snprintf(out, len, "%s", c->state_file);
 		return;
 	}
-	if (strcmp(config_path, CONFIG_DEFAULT_PATH) == 0) {
+	if (config_path_is_default(config_path)) {
 		snprintf(out, len, "%s/%s.state", REPORT_STATE_DIR, REPORT_STATE_NAME);
 		return;
 	}

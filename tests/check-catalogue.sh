@@ -23,8 +23,8 @@ fi
 # Each entry has an explanation and a user response.
 for id in $in_man; do
 	entry=$(sed -n "/^\.B $id\$/,/^\.B ZRA\|^\.SH /p" "$man")
-	echo "$entry" | grep -q 'Explanation:' || { echo "FAIL: $id has no Explanation"; status=1; }
-	echo "$entry" | grep -q 'Response:' || { echo "FAIL: $id has no Response"; status=1; }
+	grep -q 'Explanation:' <<<"$entry" || { echo "FAIL: $id has no Explanation"; status=1; }
+	grep -q 'Response:' <<<"$entry" || { echo "FAIL: $id has no Response"; status=1; }
 done
 n=$(echo "$in_code" | wc -l)
 [ $status -eq 0 ] && echo "catalogue: $n ids, code and man page agree"

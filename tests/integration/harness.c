@@ -3,6 +3,7 @@
 #include <zr-autoconf.h> /* _GNU_SOURCE and friends, before any system header */
 
 #include "harness.h"
+#include "emulator.h"
 #include "shared_logs.h"
 
 #include <auparse.h>
@@ -285,7 +286,7 @@ static pid_t spawn(char *const *argv, int in_fd, int close_fd, const char *out_p
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	execv(argv[0], argv);
+	zr_execv_emulated(argv);
 	dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }

@@ -562,6 +562,47 @@ static void tmp_teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/* Without CONFIG: /etc/audit/zos-remote.conf, else the audispd layout's
+ * /etc/audisp/zos-remote.conf when only that exists. */
+START_TEST(default_path_layouts)
+{
+	char root[128], audit[192], audisp[192], out[256];
+
+	snprintf(root, sizeof(root), "%s/root", tmpdir);
+	snprintf(audit, sizeof(audit), "%s%s", root, CONFIG_DEFAULT_PATH);
+	snprintf(audisp, sizeof(audisp), "%s%s", root, CONFIG_AUDISP_PATH);
+	/* neither: the default, whose absence config_load reports */
+	ck_assert_int_eq(config_default_path(root, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, audit);
+	/* only the audispd one */
+	ck_assert_int_eq(mkdir(root, 0700), 0);
+	snprintf(out, sizeof(out), "%s/etc", root);
+	ck_assert_int_eq(mkdir(out, 0700), 0);
+	snprintf(out, sizeof(out), "%s/etc/audisp", root);
+	ck_assert_int_eq(mkdir(out, 0700), 0);
+	snprintf(out, sizeof(out), "%s/etc/audit", root);
+	ck_assert_int_eq(mkdir(out, 0700), 0);
+	int fd = open(audisp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(config_default_path(root, out, sizeof(out)), 1);
+	ck_assert_str_eq(out, audisp);
+	/* both: the audit 3.x one wins */
+	fd = open(audit, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(config_default_path(root, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, audit);
+	/* a path that does not fit is refused, not cut */
+	ck_assert_int_eq(config_default_path(root, out, 10), -1);
+	/* either is the unnamed instance; any other file is a named one */
+	ck_assert(config_path_is_default(CONFIG_DEFAULT_PATH));
+	ck_assert(config_path_is_default(CONFIG_AUDISP_PATH));
+	ck_assert(!config_path_is_default("/etc/audit/sysa.conf"));
+	ck_assert(!config_path_is_default(audisp));
+}
+END_TEST
+
 static const char *write_conf(const char *name, const char *text, mode_t mode)
 {
 	static char path[128];
@@ -1032,6 +1073,7 @@ static Suite *config_suite(void)
 	tcase_add_test(f, changed_keys_named);
 	tcase_add_test(f, owner_checked);
 	tcase_add_test(f, file_and_content_problems_together);
+	tcase_add_test(f, default_path_layouts);
 	suite_add_tcase(s, f);
 	return s;
 }

@@ -606,6 +606,57 @@ START_TEST(binary_resync)
 }
 END_TEST
 
+/* Put v at p in big-endian (big) or little-endian byte order. */
+static void put32_order(char *p, uint32_t v, bool big)
+{
+	for (int i = 0; i < 4; i++)
+		p[big ? 3 - i : i] = (char)(v >> (8 * i));
+}
+
+/* auditd writes the frame header in its host's byte order (the struct as
+ * it is in memory): a big-endian producer on IBM Z, little-endian on
+ * x86-64. The frames are rewritten here byte by byte in one order, not
+ * through the struct, so on either host one order is the producer's own
+ * and is read, and the other is refused as invalid, never taken for
+ * records (tests/run-s390x runs this big-endian). */
+START_TEST(binary_byte_order)
+{
+	const uint32_t one = 1;
+	const bool host_big = *(const char *)&one == 0;
+
+	make_frames(stream3, 1, false);
+	for (int big = 0; big < 2; big++) {
+		char *buf = malloc(frames_len);
+		struct audit_dispatcher_header h;
+
+		ck_assert_ptr_nonnull(buf);
+		for (size_t pos = 0; pos < frames_len; pos += 16 + h.size) {
+			memcpy(&h, frames + pos, 16);
+			put32_order(buf + pos, h.ver, big);
+			put32_order(buf + pos + 4, h.hlen, big);
+			put32_order(buf + pos + 8, h.type, big);
+			put32_order(buf + pos + 12, h.size, big);
+			memcpy(buf + pos + 16, frames + pos + 16, h.size);
+		}
+		fresh(CONFIG_FORMAT_BINARY);
+		capture();
+		input_feed(in, buf, frames_len);
+		input_age(in);
+		input_flush(in);
+		if (big == host_big) {
+			ck_assert_str_eq(seen.events, want3);
+			ck_assert_int_eq(input_stats(in)->records, 12);
+			ck_assert_int_eq(input_stats(in)->bad_frames, 0);
+		} else {
+			ck_assert_int_eq(input_stats(in)->records, 0);
+			ck_assert_int_ge(input_stats(in)->bad_frames, 1);
+			ck_assert_ptr_nonnull(strstr(captured(), "invalid frame header at byte 0"));
+		}
+		free(buf);
+	}
+}
+END_TEST
+
 /* Headers that cannot be valid: hlen, ver, size. */
 START_TEST(binary_invalid_headers_counted)
 {
@@ -902,6 +953,7 @@ static Suite *input_suite(void)
 	tcase_add_loop_test(b, format_from_stream, 0, 4);
 	tcase_add_loop_test(b, cut_records_reported, 0, 2);
 	tcase_add_test(b, whole_records_not_cut);
+	tcase_add_test(b, binary_byte_order);
 	tcase_set_timeout(b, 120);
 	suite_add_tcase(s, b);
 

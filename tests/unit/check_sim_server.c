@@ -503,17 +503,20 @@ START_TEST(test_duration_and_options)
 	ck_assert_uint_eq(journal_count("stop"), 1);
 	/* bad options are refused with status 2 and a message */
 	const char *bin = sim_path();
-	char cmd[SIM_PATH_MAX + 512];
+	char cmd[SIM_PATH_MAX + 640];
 	ck_assert_ptr_nonnull(bin);
 	sim_write_file(sim_file("users"), "OK pw\nBAD! pw\n");
-	snprintf(cmd, sizeof cmd, "'%s' --users '%s' 2>'%s/err'", bin, sim_file("users"), sim.dir);
+	snprintf(cmd, sizeof cmd, "%s'%s' --users '%s' 2>'%s/err'", zr_emulator_prefix(), bin,
+	         sim_file("users"), sim.dir);
 	status = system(cmd);
 	ck_assert_int_eq(WEXITSTATUS(status), 2);
 	snprintf(cmd, sizeof cmd, "grep -q 'users:2: user id' '%s/err'", sim.dir);
 	ck_assert_int_eq(system(cmd), 0);
-	snprintf(cmd, sizeof cmd, "'%s' --fault explode=1 2>/dev/null", bin);
+	snprintf(cmd, sizeof cmd, "%s'%s' --fault explode=1 2>/dev/null", zr_emulator_prefix(),
+	         bin);
 	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
-	snprintf(cmd, sizeof cmd, "'%s' --help | grep -q -- --latency-ms", bin);
+	snprintf(cmd, sizeof cmd, "%s'%s' --help | grep -q -- --latency-ms", zr_emulator_prefix(),
+	         bin);
 	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST

@@ -218,9 +218,9 @@ static const char *get(const struct dumpline *d, const char *key)
 static int run_dump(const char *file, char ***lines)
 {
 	const char *bin = sim_path();
-	char cmd[SIM_PATH_MAX + 256];
+	char cmd[SIM_PATH_MAX + 512];
 	ck_assert_ptr_nonnull(bin);
-	snprintf(cmd, sizeof cmd, "'%s' dump '%s' 2>/dev/null", bin, file);
+	snprintf(cmd, sizeof cmd, "%s'%s' dump '%s' 2>/dev/null", zr_emulator_prefix(), bin, file);
 	FILE *p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	size_t n = 0, cap = 16;

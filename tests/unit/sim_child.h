@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emulator.h"
+
 #define SIM_SKIP 77 /* automake: the test was skipped */
 
 struct sim_child {
@@ -130,7 +132,7 @@ static inline int sim_spawn(struct sim_child *s, const char *const *extra)
 		return -1;
 	}
 	if (s->pid == 0) {
-		execv(argv[0], (char *const *)argv);
+		zr_execv_emulated((char *const *)argv);
 		_exit(127);
 	}
 	return sim_wait_port(s, portfile);
