@@ -138,6 +138,7 @@ static const struct key_def keys[] = {
 	{.name = "event_code", FIELD(event_code), .kind = KIND_ENUM, .names = event_code_names},
 	{.name = "violation", FIELD(violation), .kind = KIND_ENUM, .names = violation_names},
 	{.name = "link_value", FIELD(link_value), .kind = KIND_ENUM, .names = link_names},
+	{.name = "link_node", FIELD(link_node), .kind = KIND_YESNO},
 	{.name = "max_field_length", FIELD(max_field_length), .kind = KIND_UINT, .min = 64, .max = 16384, .what = "bytes"},
 	{.name = "max_item_bytes", FIELD(max_item_bytes), .kind = KIND_UINT, .min = 1024, .max = 30000, .what = "bytes"},
 	{.name = "window", FIELD(window), .kind = KIND_UINT, .min = 1, .max = 256, .what = "requests in flight"},
@@ -222,6 +223,7 @@ void config_defaults(struct config *c)
 	c->event_code = MAP_EVENT_AUTHORIZATION;
 	c->violation = MAP_VIOLATION_NEVER;
 	c->link_value = MAP_LINK_SERIAL_TIME;
+	c->link_node = true;
 	c->max_field_length = 1024;
 	c->max_item_bytes = 30000;
 	c->window = 16;
@@ -1049,6 +1051,7 @@ void config_map_opts(const struct config *c, struct map_opts *o)
 	o->event_code = c->event_code;
 	o->violation = c->violation;
 	o->link = c->link_value;
+	o->link_node = c->link_node;
 	o->max_field_length = c->max_field_length;
 	o->max_item_bytes = c->max_item_bytes;
 	o->filter = &c->filter;

@@ -110,6 +110,7 @@ struct config {
 	enum map_event_code event_code; /* `event_code = authorization|by_type` */
 	enum map_violation violation;   /* `violation = never|failures` */
 	enum map_link link_value;       /* `link_value = serial_time|serial` */
+	bool link_node;                 /* `link_node = yes|no`, default yes (mapper.h) */
 	unsigned max_field_length;      /* 64-16384, default 1024 */
 	unsigned max_item_bytes;        /* 1024-30000, default 30000 */
 
