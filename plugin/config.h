@@ -152,6 +152,7 @@ struct config {
 	 * 0 = the system's setting. */
 	unsigned report_interval;
 	char state_file[CONFIG_PATH_MAX];
+	unsigned node_silence; /* seconds, 0-604800, default 300, 0 = off (nodes.h) */
 	struct filter filter;
 	unsigned keepalive_idle;
 	unsigned keepalive_interval;

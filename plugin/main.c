@@ -489,6 +489,7 @@ static void on_event(auparse_state_t *au, void *arg)
 	filter_count(&p->cfg.filter, au, operate_stats(p->op)); /* the mapper skips them */
 	note_emitted(p, au);
 	n = assemble_event(&p->asm_, au, &p->mo);
+	operate_event(p->op, au, p->asm_.parts_joined == joined, p->now); /* per node */
 
 	if (n < 0) {
 		p->failed_events++;

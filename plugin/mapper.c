@@ -339,7 +339,7 @@ static bool same_event(const struct item_list *l, const au_event_t *e)
 	       ev->serial == e->serial && strcmp(item_text(l, ev->node), node) == 0;
 }
 
-uint16_t map_node_tag(const char *node, size_t n)
+uint32_t map_node_hash(const char *node, size_t n)
 {
 	uint32_t h = 2166136261U;
 
@@ -347,6 +347,13 @@ uint16_t map_node_tag(const char *node, size_t n)
 		h ^= (unsigned char)node[i];
 		h *= 16777619U;
 	}
+	return h;
+}
+
+uint16_t map_node_tag(const char *node, size_t n)
+{
+	uint32_t h = map_node_hash(node, n);
+
 	return (uint16_t)((h >> 16) ^ (h & 0xffffU));
 }
 

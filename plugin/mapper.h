@@ -46,9 +46,12 @@ enum map_link {
 #define MAP_NODE_TAG_SERIAL_BITS 24
 #define MAP_NODE_TAG_TIME_BITS   24
 
-/* The 16-bit tag of a node name (n bytes, as written after node=):
- * the 32-bit FNV-1a hash of the bytes (offset basis 2166136261, prime
- * 16777619), its high half XOR its low half. "host1" -> 0x3924. */
+/* The 32-bit FNV-1a hash of a node name (n bytes, as written after
+ * node=): offset basis 2166136261, each byte XORed in, then multiplied by
+ * 16777619 modulo 2^32. (intake_node_hash computes the same.) */
+uint32_t map_node_hash(const char *node, size_t n);
+/* The 16-bit tag of a node name: map_node_hash(), its high half XOR its
+ * low half. "host1" -> 0x3924. */
 uint16_t map_node_tag(const char *node, size_t n);
 
 struct map_opts {

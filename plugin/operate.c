@@ -1,6 +1,8 @@
 /* operate.c - the activity report on the reader's tick and the state file on SIGUSR1. */
 #include "operate.h"
 
+#include <libaudit.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +11,14 @@
 
 #include "buf.h"
 #include "log.h"
+#include "mapper.h"
 #include "report.h"
 
 struct operate {
 	const struct config *cfg;
 	const char *program, *ident, *config_path;
 	struct stats *st;
+	struct nodes *nodes;
 	struct stats_snap prev, now, delta; /* large: kept here, not on the stack */
 	double started;                     /* monotonic */
 	double unit;                        /* seconds per report_interval unit */
@@ -57,7 +61,10 @@ struct operate *operate_new(const char *program, const char *ident, const char *
 	if (!op)
 		return NULL;
 	op->st = stats_new();
-	if (!op->st) {
+	op->nodes = nodes_new();
+	if (!op->st || !op->nodes) {
+		stats_free(op->st);
+		nodes_free(op->nodes);
 		free(op);
 		return NULL;
 	}
@@ -79,6 +86,7 @@ void operate_free(struct operate *op)
 	if (!op)
 		return;
 	stats_free(op->st);
+	nodes_free(op->nodes);
 	buf_free(&op->text);
 	free(op);
 }
@@ -111,16 +119,78 @@ void operate_reload(struct operate *op)
 	log_filter(op);
 }
 
+const struct nodes *operate_nodes(const struct operate *op)
+{
+	return op->nodes;
+}
+
+/* The node's name for a message, printable (nodes_name), in op->text. */
+static const char *node_text(struct operate *op, const struct node_entry *e)
+{
+	buf_reset(&op->text);
+	return nodes_name(e, &op->text) == 0 ? (const char *)op->text.data : "(out of memory)";
+}
+
+void operate_event(struct operate *op, auparse_state_t *au, bool event, double now)
+{
+	const au_event_t *e = auparse_get_timestamp(au);
+	const char *node = e && e->host ? e->host : "";
+	unsigned records = 0;
+	double silent_for = 0;
+
+	if (auparse_first_record(au) > 0) {
+		do {
+			records += auparse_get_type(au) != AUDIT_EOE;
+		} while (auparse_next_record(au) > 0);
+		auparse_first_record(au);
+	}
+	size_t n = strlen(node);
+	switch (nodes_seen(op->nodes, node, n, records, event, now, &silent_for)) {
+	case NODES_BACK:
+		log_msg("ZRA0606I", "node %s is sending again after %.0f s of silence",
+		        node_text(op, nodes_last(op->nodes)), silent_for);
+		break;
+	case NODES_FULL:
+		buf_reset(&op->text);
+		if (map_escape(node, n < 200 ? n : 200, &op->text) != 0)
+			break;
+		log_msg("ZRA0607W",
+		        "node %s gets no entry of its own (the table holds %d nodes; names longer "
+		        "than %d bytes are not kept): it and every further new node are counted "
+		        "together as node.(other), without silence detection",
+		        (const char *)op->text.data, NODES_MAX, NODES_NAME_MAX);
+		break;
+	default:
+		break;
+	}
+}
+
+static void log_silent(void *arg, const struct node_entry *e, double silent_for)
+{
+	struct operate *op = arg;
+
+	log_msg("ZRA0605W",
+	        "node %s has sent nothing for %.0f s (node_silence = %u s; %" PRIu64
+	        " records from it so far): a hole in the audit trail unless the host is down on "
+	        "purpose. Check its auditd and audisp-remote and the network to this host",
+	        node_text(op, e), silent_for, op->cfg->node_silence, e->records);
+}
+
 void operate_tick(struct operate *op, const struct input *in, struct queue *q, struct sender *snd)
 {
-	if (op->interval == 0 || mono() - op->prev.mono < op->interval * op->unit)
+	double now = mono();
+
+	nodes_check(op->nodes, now, op->cfg->node_silence, log_silent, op);
+	if (op->interval == 0 || now - op->prev.mono < op->interval * op->unit)
 		return;
 	collect(op, in, q, snd, &op->now);
 	stats_delta(&op->now, &op->prev, &op->delta);
 	op->prev = op->now;
 	buf_reset(&op->text);
-	if (report_line(&op->delta, &op->text) == 0)
-		log_msg("ZRA0601I", "%s", (const char *)op->text.data);
+	if (report_line(&op->delta, &op->text) != 0 ||
+	    (nodes_named(op->nodes) && nodes_report(op->nodes, &op->text) != 0))
+		return;
+	log_msg("ZRA0601I", "%s", (const char *)op->text.data);
 }
 
 int operate_dump(struct operate *op, const struct input *in, struct queue *q, struct sender *snd)
@@ -136,7 +206,8 @@ int operate_dump(struct operate *op, const struct input *in, struct queue *q, st
 	collect(op, in, q, snd, &op->now);
 	report_state_path(op->cfg, op->config_path, path, sizeof(path));
 	buf_reset(&op->text);
-	if (report_state(&op->now, op->cfg, &info, &op->text) != 0) {
+	if (report_state(&op->now, op->cfg, &info, &op->text) != 0 ||
+	    nodes_state(op->nodes, mono(), info.written, &op->text) != 0) {
 		log_msg("ZRA0603E", "cannot write the state file %s: out of memory", path);
 		return -1;
 	}
