@@ -160,6 +160,8 @@ static const struct key_def keys[] = {
 	{.name = "report_interval", FIELD(report_interval), .kind = KIND_UINT, .min = 0, .max = 1440, .what = "minutes, 0 = no activity report"},
 	{.name = "state_file", FIELD(state_file), .kind = KIND_PATH, .what = "the file written on SIGUSR1"},
 	{.name = "node_silence", FIELD(node_silence), .kind = KIND_UINT, .min = 0, .max = 604800, .what = "seconds, 0 = never"},
+	{.name = "metrics_file", FIELD(metrics_file), .kind = KIND_PATH, .what = "the Prometheus text file (node_exporter's textfile directory)"},
+	{.name = "metrics_interval", FIELD(metrics_interval), .kind = KIND_UINT, .min = 1, .max = 3600, .what = "seconds"},
 	{.name = "spool_dir", FIELD(spool_dir), .kind = KIND_PATH, .what = "the instance's spool directory"},
 	{.name = "spool_max_size", FIELD(spool_max_size), .kind = KIND_UINT, .min = 1, .max = 1048576, .what = "MiB"},
 	{.name = "spool_sync", FIELD(spool_sync), .kind = KIND_ENUM, .names = spool_sync_names},
@@ -226,6 +228,7 @@ void config_defaults(struct config *c)
 	c->link_value = MAP_LINK_SERIAL_TIME;
 	c->link_node = true;
 	c->node_silence = 300;
+	c->metrics_interval = 15;
 	c->max_field_length = 1024;
 	c->max_item_bytes = 30000;
 	c->window = 16;

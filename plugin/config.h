@@ -153,6 +153,8 @@ struct config {
 	unsigned report_interval;
 	char state_file[CONFIG_PATH_MAX];
 	unsigned node_silence; /* seconds, 0-604800, default 300, 0 = off (nodes.h) */
+	char metrics_file[CONFIG_PATH_MAX]; /* Prometheus text file; "" (default) = none */
+	unsigned metrics_interval;          /* seconds between writes, 1-3600, default 15 */
 	struct filter filter;
 	unsigned keepalive_idle;
 	unsigned keepalive_interval;

@@ -12,6 +12,8 @@
 #include "buf.h"
 #include "log.h"
 #include "mapper.h"
+#include "metrics.h"
+#include "spool.h"
 #include "report.h"
 
 struct operate {
@@ -19,6 +21,8 @@ struct operate {
 	const char *program, *ident, *config_path;
 	struct stats *st;
 	struct nodes *nodes;
+	double metrics_last;  /* monotonic time of the last metrics write, 0 = none */
+	bool metrics_failing; /* the last write failed (logged once until one works) */
 	struct stats_snap prev, now, delta; /* large: kept here, not on the stack */
 	double started;                     /* monotonic */
 	double unit;                        /* seconds per report_interval unit */
@@ -176,11 +180,54 @@ static void log_silent(void *arg, const struct node_entry *e, double silent_for)
 	        node_text(op, e), silent_for, op->cfg->node_silence, e->records);
 }
 
+/* The Prometheus text file (metrics.h), replaced atomically. */
+static void write_metrics(struct operate *op, const struct input *in, struct queue *q,
+                          struct sender *snd, double now)
+{
+	struct spool_stats sp;
+	const char *ver = strrchr(op->program, ' ');
+	char err[CONFIG_PATH_MAX + 128];
+
+	collect(op, in, q, snd, &op->now);
+	queue_spool_stats(q, &sp, NULL, 0);
+	struct metrics_input mi = {.s = &op->now,
+	                           .nodes = op->nodes,
+	                           .mono_now = now,
+	                           .wall_now = time(NULL),
+	                           .uptime_seconds = now - op->started,
+	                           .spool_bytes = sp.bytes,
+	                           .spool_max_bytes = sp.max_bytes,
+	                           .instance = op->ident,
+	                           .version = ver ? ver + 1 : op->program};
+	buf_reset(&op->text);
+	if (metrics_format(&mi, &op->text) != 0) {
+		snprintf(err, sizeof(err), "cannot write %s: out of memory", op->cfg->metrics_file);
+	} else if (report_write_file_mode(op->cfg->metrics_file, op->text.data, op->text.len,
+	                                  METRICS_FILE_MODE, err, sizeof(err)) == 0) {
+		if (op->metrics_failing)
+			log_msg("ZRA0609I", "metrics written to %s again", op->cfg->metrics_file);
+		op->metrics_failing = false;
+		return;
+	}
+	if (!op->metrics_failing)
+		log_msg("ZRA0608E",
+		        "%s; the metrics file is not updated (said once until a write works). "
+		        "Check "
+		        "that the directory exists and is writable by root, or change metrics_file",
+		        err);
+	op->metrics_failing = true;
+}
+
 void operate_tick(struct operate *op, const struct input *in, struct queue *q, struct sender *snd)
 {
 	double now = mono();
 
 	nodes_check(op->nodes, now, op->cfg->node_silence, log_silent, op);
+	if (op->cfg->metrics_file[0] &&
+	    (op->metrics_last == 0 || now - op->metrics_last >= op->cfg->metrics_interval)) {
+		op->metrics_last = now;
+		write_metrics(op, in, q, snd, now);
+	}
 	if (op->interval == 0 || now - op->prev.mono < op->interval * op->unit)
 		return;
 	collect(op, in, q, snd, &op->now);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -52,11 +53,15 @@ START_TEST(test_nodes_silence_and_state)
 	struct zr_sim s = {0};
 	struct zr_plugin p = {0};
 	struct zr_journal j = {0};
-	char *dir = zr_tmpdir(), *conf, *state, *text, *line, extra[600];
+	char *dir = zr_tmpdir(), *conf, *state, *prom, *text, *line, extra[1200];
+	struct stat st;
 
 	ck_assert_msg(zr_sim_start(&s, dir, 0, NULL) == 0, "simulator did not start");
 	state = zr_path(dir, "fleet.state");
-	snprintf(extra, sizeof(extra), "state_file = %s\nnode_silence = 1\n", state);
+	prom = zr_path(dir, "zos-remote.prom");
+	snprintf(extra, sizeof(extra),
+	         "state_file = %s\nnode_silence = 1\nmetrics_file = %s\nmetrics_interval = 1\n",
+	         state, prom);
 	conf = zr_config_write(dir, "fleet.conf", s.port, extra);
 	ck_assert_int_eq(zr_plugin_start(&p, dir, NULL, conf, NULL, NULL), 0);
 	/* Two hosts with the same serials and times. */
@@ -86,6 +91,29 @@ START_TEST(test_nodes_silence_and_state)
 	              line);
 	free(line);
 	free(text);
+	/* The metrics file: replaced every second, readable by the collector. */
+	text = NULL;
+	for (int i = 0; i < 50; i++) {
+		free(text);
+		text = zr_read_file(prom, NULL);
+		if (text && strstr(text, "\nzos_remote_node_records_total{node=\"host1\"} 25\n") &&
+		    strstr(text, "\nzos_remote_items_sent_total 55\n"))
+			break;
+		zr_sleep(0.1);
+	}
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, "\nzos_remote_node_records_total{node=\"host1\"} 25\n"), "%s",
+	              text);
+	ck_assert_msg(strstr(text, "\nzos_remote_node_records_total{node=\"host2\"} 30\n"), "%s",
+	              text);
+	ck_assert_msg(strstr(text, "\nzos_remote_node_silent{node=\"host2\"} 1\n"), "%s", text);
+	ck_assert_msg(strstr(text, "\nzos_remote_items_sent_total 55\n"), "%s", text);
+	ck_assert_msg(
+	        strstr(text, "\nzos_remote_outcomes_total{major=\"0\",name=\"SUCCESS\"} 55\n"),
+	        "%s", text);
+	ck_assert_int_eq(stat(prom, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
+	free(text);
 	zr_plugin_close_input(&p);
 	ck_assert(zr_plugin_wait(&p, 20 * zr_scale()));
 	ck_assert_int_eq(zr_plugin_exit_code(&p), 0);
@@ -107,6 +135,7 @@ START_TEST(test_nodes_silence_and_state)
 	zr_sim_free(&s);
 	free(conf);
 	free(state);
+	free(prom);
 	free(dir);
 }
 END_TEST

@@ -753,7 +753,7 @@ START_TEST(shipped_sample_documents_defaults)
 		o += (size_t)sprintf(out + o, "%s\n", p);
 		keys++;
 	}
-	ck_assert_int_eq(keys, 35);
+	ck_assert_int_eq(keys, 36);
 	if (config_parse("sample", out, o, &c, collect, &ms))
 		dump(&ms);
 	ck_assert_int_eq(ms.n, 0);
@@ -785,6 +785,7 @@ START_TEST(shipped_sample_documents_defaults)
 	ck_assert_uint_eq(c.retry_limit, d.retry_limit);
 	ck_assert_uint_eq(c.report_interval, d.report_interval);
 	ck_assert_uint_eq(c.node_silence, d.node_silence);
+	ck_assert_uint_eq(c.metrics_interval, d.metrics_interval);
 	ck_assert_uint_eq(c.keepalive_idle, d.keepalive_idle);
 	ck_assert_uint_eq(c.keepalive_interval, d.keepalive_interval);
 	ck_assert_uint_eq(c.keepalive_probes, d.keepalive_probes);
