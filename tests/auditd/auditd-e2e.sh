@@ -53,53 +53,9 @@ FAILS=0
 PASSES=0
 START=$SECONDS
 
-say() { printf '%s\n' "$*"; }
-skip() {
-	say "SKIP: $*"
-	exit 77
-}
-hard_fail() {
-	say "FAIL: $*"
-	FAILS=$((FAILS + 1))
-	exit 1
-}
-ok() {
-	PASSES=$((PASSES + 1))
-	say "ok   - $*"
-}
-bad() {
-	FAILS=$((FAILS + 1))
-	say "FAIL - $*"
-}
-since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^[^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
-
-# Wait up to $1 seconds (tenths polled) for the command "$2..." to succeed.
-wait_for() {
-	local limit=$(($1 * 10)) i=0
-	shift
-	while ! "$@"; do
-		i=$((i + 1))
-		[ "$i" -ge "$limit" ] && return 1
-		sleep 0.1
-	done
-}
+. "$here/../lib/e2e.sh"
 
 audit_field() { auditctl -s 2>/dev/null | awk -v f="$1" '$1 == f { print $2 }'; }
-
-# Stop a process we started (or auditd's plugin): TERM, wait, then KILL.
-stop_pid() {
-	local pid=$1 secs=$2
-	alive "$pid" || return 0
-	kill -TERM "$pid" 2>/dev/null
-	if ! wait_for "$secs" eval "! alive $pid"; then
-		say "note: pid $pid did not stop within ${secs}s of SIGTERM; sending SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
-		wait_for 2 eval "! alive $pid"
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
 
 cleanup() {
 	local rc=$1 u now
@@ -149,14 +105,9 @@ done
 [ -x "$PLUGIN" ] || hard_fail "plugin not built: $PLUGIN (run make first)"
 [ -x "$SIM" ] || hard_fail "simulator not built: $SIM (run make first)"
 [ -r "$VERIFY" ] || hard_fail "missing $VERIFY"
-# auditd runs a plugin only from a root-owned path it trusts (3.0.9: the
-# 0750 bits set; newer: not group/world writable; dirname >= 4 chars).
-pstat=$(stat -c '%u %a' "$PLUGIN")
-pmode=$((8#${pstat#* }))
-[ "${pstat%% *}" = 0 ] || skip "auditd refuses $PLUGIN: not owned by root (build as root)"
-if [ $((pmode & 8#750)) != $((8#750)) ] || [ $((pmode & 8#022)) != 0 ]; then
-	skip "auditd refuses $PLUGIN: mode ${pstat#* } (needs rwxr-x--- bits, not group/world writable; umask 022)"
-fi
+# auditd runs a plugin only from a root-owned path it trusts (newer
+# releases: its directory name 4 characters or more, too).
+require_trusted_plugin "$PLUGIN"
 [ ${#ZR_BUILDDIR} -ge 4 ] || skip "auditd needs the plugin's directory name to be 4 characters or more"
 
 # --- the kernel audit state is global: take the lock, save it ---------------

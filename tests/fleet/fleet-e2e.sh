@@ -74,45 +74,7 @@ FAILS=0
 PASSES=0
 START=$SECONDS
 
-say() { printf '%s\n' "$*"; }
-skip() {
-	say "SKIP: $*"
-	exit 77
-}
-hard_fail() {
-	say "FAIL: $*"
-	FAILS=$((FAILS + 1))
-	exit 1
-}
-ok() {
-	PASSES=$((PASSES + 1))
-	say "ok   - $*"
-}
-bad() {
-	FAILS=$((FAILS + 1))
-	say "FAIL - $*"
-}
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^[^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
-wait_for() { # seconds command...
-	local limit=$(($1 * 10)) i=0
-	shift
-	while ! "$@"; do
-		i=$((i + 1))
-		[ "$i" -ge "$limit" ] && return 1
-		sleep 0.1
-	done
-}
-stop_pid() { # pid seconds
-	local pid=$1
-	alive "$pid" || return 0
-	kill -TERM "$pid" 2>/dev/null
-	if ! wait_for "$2" eval "! alive $pid"; then
-		kill -KILL "$pid" 2>/dev/null
-		wait_for 2 eval "! alive $pid"
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
+. "$here/../lib/e2e.sh"
 kernel_status() { auditctl -s 2>/dev/null | awk '$1 == "enabled" || $1 == "pid" { print }'; }
 
 cleanup() {
@@ -158,12 +120,7 @@ done
 [ -e /etc/audit/audisp-remote.conf ] || skip "/etc/audit/audisp-remote.conf is missing (the bind mount needs a file there)"
 [ -x "$PLUGIN" ] || hard_fail "plugin not built: $PLUGIN (run make first)"
 [ -x "$SIM" ] || hard_fail "simulator not built: $SIM (run make first)"
-pstat=$(stat -c '%u %a' "$PLUGIN")
-pmode=$((8#${pstat#* }))
-[ "${pstat%% *}" = 0 ] || skip "auditd refuses $PLUGIN: not owned by root (build as root)"
-if [ $((pmode & 8#750)) != $((8#750)) ] || [ $((pmode & 8#022)) != 0 ]; then
-	skip "auditd refuses $PLUGIN: mode ${pstat#* } (needs rwxr-x--- bits, not group/world writable)"
-fi
+require_trusted_plugin "$PLUGIN"
 [ "$HOSTS" -ge 1 ] && [ "$HOSTS" -le 50 ] || hard_fail "ZR_FLEET_HOSTS must be 1-50"
 
 exec 9>>"$LOCK" || skip "cannot open the lock $LOCK"
