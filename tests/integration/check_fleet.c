@@ -140,10 +140,53 @@ START_TEST(test_nodes_silence_and_state)
 }
 END_TEST
 
+/* The activity line counts per node; a metrics file that cannot be
+ * written is said once, not at every interval, and delivery goes on. */
+START_TEST(test_report_and_unwritable_metrics)
+{
+	struct zr_sim s = {0};
+	struct zr_plugin p = {0};
+	char *dir = zr_tmpdir(), *conf, *log, extra[600];
+
+	ck_assert_msg(zr_sim_start(&s, dir, 0, NULL) == 0, "simulator did not start");
+	snprintf(extra, sizeof(extra),
+	         "metrics_file = %s/no-such-dir/zos-remote.prom\n"
+	         "metrics_interval = 1\nreport_interval = 1\n",
+	         dir);
+	setenv("ZR_REPORT_UNIT_SECONDS", "1", 1); /* report_interval in seconds */
+	conf = zr_config_write(dir, "m.conf", s.port, extra);
+	ck_assert_int_eq(zr_plugin_start(&p, dir, NULL, conf, NULL, NULL), 0);
+	feed(&p, "host1", 10, 1);
+	ck_assert_uint_eq(zr_journal_wait_items(s.journal, 10, 20), 10);
+	ck_assert(zr_plugin_wait_log(&p, "ZRA0608E", 10));
+	zr_sleep(2.5); /* two more intervals */
+	zr_plugin_close_input(&p);
+	ck_assert(zr_plugin_wait(&p, 20 * zr_scale()));
+	ck_assert_int_eq(zr_plugin_exit_code(&p), 0);
+	log = zr_plugin_log(&p);
+	ck_assert_msg(zr_count(log, "ZRA0608E") == 1, "%s", log);
+	ck_assert_ptr_nonnull(strstr(log, "no-such-dir/zos-remote.prom"));
+	/* Every record of host1 is in some interval's nodes_top. */
+	long long sum = 0;
+	for (const char *q = strstr(log, " nodes_top=host1:"); q;
+	     q = strstr(q + 1, " nodes_top=host1:"))
+		sum += atoll(q + strlen(" nodes_top=host1:"));
+	ck_assert_msg(sum == 10, "%s", log);
+	ck_assert_ptr_nonnull(strstr(log, " nodes=1/1 silent=0 nodes_top=host1:"));
+	unsetenv("ZR_REPORT_UNIT_SECONDS");
+	free(log);
+	zr_plugin_free(&p);
+	zr_sim_free(&s);
+	free(conf);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fleet");
 
 	tcase_add_test(zr_tcase(s, "nodes", 60), test_nodes_silence_and_state);
+	tcase_add_test(zr_tcase(s, "metrics-unwritable", 60), test_report_and_unwritable_metrics);
 	return zr_run(s);
 }
