@@ -139,15 +139,15 @@ void operate_event(struct operate *op, auparse_state_t *au, bool event, double n
 {
 	const au_event_t *e = auparse_get_timestamp(au);
 	const char *node = e && e->host ? e->host : "";
-	unsigned records = 0;
+	unsigned records = auparse_get_num_records(au);
 	double silent_for = 0;
 
-	if (auparse_first_record(au) > 0) {
-		do {
-			records += auparse_get_type(au) != AUDIT_EOE;
-		} while (auparse_next_record(au) > 0);
-		auparse_first_record(au);
-	}
+	/* Not a pass over the records: each step of one makes libauparse parse
+	 * that record's interpretations again (about 7 us per record on the
+	 * fleet benchmark). An event's EOE, if it has one, is its last record. */
+	if (records && auparse_goto_record_num(au, records - 1) > 0 &&
+	    auparse_get_type(au) == AUDIT_EOE)
+		records--;
 	size_t n = strlen(node);
 	switch (nodes_seen(op->nodes, node, n, records, event, now, &silent_for)) {
 	case NODES_BACK:

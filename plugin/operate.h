@@ -46,8 +46,11 @@ void operate_reload(struct operate *op);
 /* Per-node accounting (nodes.h) of the event auparse is on: its node=
  * (none: the local host's entry), its records, and whether it starts an
  * event (false for a later part of one libauparse handed over in pieces).
- * now: monotonic seconds. Logs when a silent node is back (ZRA0606I) and
- * when the node table is full (ZRA0607W). */
+ * now: monotonic seconds. Records are counted without a pass over them:
+ * the event's records less its last one when that is an EOE (a lone EOE
+ * that libauparse hands over in the middle, rare, counts as a record).
+ * Logs when a silent node is back (ZRA0606I) and when the node table is
+ * full (ZRA0607W). */
 void operate_event(struct operate *op, auparse_state_t *au, bool event, double now);
 
 /* The nodes counted so far (the metrics read them). */
