@@ -86,21 +86,13 @@ cleanup() {
 		fi
 		say "restored: rules as before ($(printf '%s\n' "$SAVED_RULES" | head -1)), enabled $(audit_field enabled)"
 	fi
-	if [ -n "$T" ] && [ -d "$T" ]; then
-		if [ "$rc" = 0 ] && [ "${ZR_E2E_KEEP:-0}" != 1 ]; then
-			rm -rf "$T"
-		else
-			say "kept for inspection: $T (auditd.out, journal.jsonl, verdict.json per combination)"
-		fi
-	fi
+	keep_or_remove "$T" "$rc" "${ZR_E2E_KEEP:-0}" "auditd.out, journal.jsonl, verdict.json per combination"
 	exit "$rc"
 }
 
 # --- what this test needs; a missing piece of the machine is a skip ---------
 [ "$(id -u)" = 0 ] || skip "needs root (kernel audit rules, auditd, useradd)"
-for tool in auditctl jq flock useradd userdel setpriv getconf; do
-	command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
-done
+require_tools auditctl jq flock useradd userdel setpriv getconf
 [ -x "$AUDITD" ] || skip "no auditd at $AUDITD"
 [ -x "$PLUGIN" ] || hard_fail "plugin not built: $PLUGIN (run make first)"
 [ -x "$SIM" ] || hard_fail "simulator not built: $SIM (run make first)"

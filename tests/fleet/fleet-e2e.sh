@@ -100,21 +100,13 @@ cleanup() {
 			rc=1
 		fi
 	fi
-	if [ -n "$T" ] && [ -d "$T" ]; then
-		if [ "$rc" = 0 ] && [ "${ZR_FLEET_KEEP:-0}" != 1 ]; then
-			rm -rf "$T"
-		else
-			say "kept for inspection: $T"
-		fi
-	fi
+	keep_or_remove "$T" "$rc" "${ZR_FLEET_KEEP:-0}" "auditd.out, journal.jsonl, h*/"
 	exit "$rc"
 }
 
 # --- what this test needs; a missing piece of the machine is a skip ---------
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, auditd)"
-for tool in ip unshare mount jq flock auditctl awk; do
-	command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
-done
+require_tools ip unshare mount jq flock auditctl awk
 [ -x "$AUDITD" ] || skip "no auditd at $AUDITD"
 [ -x "$REMOTE" ] || skip "no audisp-remote at $REMOTE (Debian: apt-get install audispd-plugins)"
 [ -e /etc/audit/audisp-remote.conf ] || skip "/etc/audit/audisp-remote.conf is missing (the bind mount needs a file there)"

@@ -59,3 +59,23 @@ require_trusted_plugin() { # path
 		skip "auditd refuses $1: mode ${pstat#* } (needs rwxr-x--- bits, not group/world writable; umask 022)"
 	fi
 }
+
+# Skip unless every named command is installed.
+require_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
+	done
+}
+
+# At the end: remove the temporary directory $1 when the run passed ($2 is
+# 0) and $3 is not 1 (the script's KEEP variable); else say it is kept
+# ($4: what to look at there).
+keep_or_remove() { # dir rc keep what
+	[ -n "$1" ] && [ -d "$1" ] || return 0
+	if [ "$2" = 0 ] && [ "$3" != 1 ]; then
+		rm -rf "$1"
+	else
+		say "kept for inspection: $1${4:+ ($4)}"
+	fi
+}
