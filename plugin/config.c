@@ -138,6 +138,7 @@ static const struct key_def keys[] = {
 	{.name = "event_code", FIELD(event_code), .kind = KIND_ENUM, .names = event_code_names},
 	{.name = "violation", FIELD(violation), .kind = KIND_ENUM, .names = violation_names},
 	{.name = "link_value", FIELD(link_value), .kind = KIND_ENUM, .names = link_names},
+	{.name = "link_node", FIELD(link_node), .kind = KIND_YESNO},
 	{.name = "max_field_length", FIELD(max_field_length), .kind = KIND_UINT, .min = 64, .max = 16384, .what = "bytes"},
 	{.name = "max_item_bytes", FIELD(max_item_bytes), .kind = KIND_UINT, .min = 1024, .max = 30000, .what = "bytes"},
 	{.name = "window", FIELD(window), .kind = KIND_UINT, .min = 1, .max = 256, .what = "requests in flight"},
@@ -160,6 +161,9 @@ static const struct key_def keys[] = {
 	{.name = "password_file", FIELD(password_file), .kind = KIND_PATH, .what = "a file holding the password"},
 	{.name = "report_interval", FIELD(report_interval), .kind = KIND_UINT, .min = 0, .max = 1440, .what = "minutes, 0 = no activity report"},
 	{.name = "state_file", FIELD(state_file), .kind = KIND_PATH, .what = "the file written on SIGUSR1"},
+	{.name = "node_silence", FIELD(node_silence), .kind = KIND_UINT, .min = 0, .max = 604800, .what = "seconds, 0 = never"},
+	{.name = "metrics_file", FIELD(metrics_file), .kind = KIND_PATH, .what = "the Prometheus text file (node_exporter's textfile directory)"},
+	{.name = "metrics_interval", FIELD(metrics_interval), .kind = KIND_UINT, .min = 1, .max = 3600, .what = "seconds"},
 	{.name = "spool_dir", FIELD(spool_dir), .kind = KIND_PATH, .what = "the instance's spool directory"},
 	{.name = "spool_max_size", FIELD(spool_max_size), .kind = KIND_UINT, .min = 1, .max = 1048576, .what = "MiB"},
 	{.name = "spool_sync", FIELD(spool_sync), .kind = KIND_ENUM, .names = spool_sync_names},
@@ -256,6 +260,9 @@ void config_defaults(struct config *c)
 	c->event_code = MAP_EVENT_AUTHORIZATION;
 	c->violation = MAP_VIOLATION_NEVER;
 	c->link_value = MAP_LINK_SERIAL_TIME;
+	c->link_node = true;
+	c->node_silence = 300;
+	c->metrics_interval = 15;
 	c->max_field_length = 1024;
 	c->max_item_bytes = 30000;
 	c->window = 16;
@@ -1090,6 +1097,7 @@ void config_map_opts(const struct config *c, struct map_opts *o)
 	o->event_code = c->event_code;
 	o->violation = c->violation;
 	o->link = c->link_value;
+	o->link_node = c->link_node;
 	o->max_field_length = c->max_field_length;
 	o->max_item_bytes = c->max_item_bytes;
 	o->filter = &c->filter;

@@ -113,6 +113,7 @@ struct config {
 	enum map_event_code event_code; /* `event_code = authorization|by_type` */
 	enum map_violation violation;   /* `violation = never|failures` */
 	enum map_link link_value;       /* `link_value = serial_time|serial` */
+	bool link_node;                 /* `link_node = yes|no`, default yes (mapper.h) */
 	unsigned max_field_length;      /* 64-16384, default 1024 */
 	unsigned max_item_bytes;        /* 1024-30000, default 30000 */
 
@@ -160,6 +161,9 @@ struct config {
 	 * 0 = the system's setting. */
 	unsigned report_interval;
 	char state_file[CONFIG_PATH_MAX];
+	unsigned node_silence;              /* seconds, 0-604800, default 300, 0 = off (nodes.h) */
+	char metrics_file[CONFIG_PATH_MAX]; /* Prometheus text file; "" (default) = none */
+	unsigned metrics_interval;          /* seconds between writes, 1-3600, default 15 */
 	struct filter filter;
 	unsigned keepalive_idle;
 	unsigned keepalive_interval;

@@ -573,6 +573,12 @@ static void log_summary(struct plugin *p)
 	reader_log_summary(p->rd, ss.set_aside, p->set_aside_file);
 }
 
+/* Per-node accounting (operate.h): every event libauparse hands out. */
+static void count_node(void *arg, auparse_state_t *au, bool first, double now)
+{
+	operate_event(arg, au, first, now);
+}
+
 static int start(struct plugin *p)
 {
 	if (gethostname(p->hostname, sizeof(p->hostname) - 1) != 0)
@@ -599,6 +605,7 @@ static int start(struct plugin *p)
 		return -1;
 	}
 	operate_watch(p->op, p->snd);
+	reader_watch_events(p->rd, count_node, p->op);
 	reader_set_stats(p->rd, operate_stats(p->op));
 	log_msg("ZRA0001I",
 	        "%s %s started: config %s, server %s, port %u, user %s, format %s, q_depth %u, "

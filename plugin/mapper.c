@@ -29,6 +29,7 @@ void map_opts_default(struct map_opts *o)
 	o->event_code = MAP_EVENT_AUTHORIZATION;
 	o->violation = MAP_VIOLATION_NEVER;
 	o->link = MAP_LINK_SERIAL_TIME;
+	o->link_node = true;
 	o->max_field_length = MAP_DEFAULT_FIELD_LENGTH;
 	o->max_item_bytes = MAP_DEFAULT_ITEM_BYTES;
 	o->filter = NULL;
@@ -374,22 +375,57 @@ static bool same_event(const struct item_list *l, const au_event_t *e)
 	       ev->serial == e->serial && strcmp(item_text(l, ev->node), node) == 0;
 }
 
+uint32_t map_node_hash(const char *node, size_t n)
+{
+	uint32_t h = 2166136261U;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)node[i];
+		h *= 16777619U;
+	}
+	return h;
+}
+
+uint16_t map_node_tag(const char *node, size_t n)
+{
+	uint32_t h = map_node_hash(node, n);
+
+	return (uint16_t)((h >> 16) ^ (h & 0xffffU));
+}
+
+/* The event's link value (mapping.md LinkValue; mapper.h for the fleet
+ * layout). */
+static void make_link(const struct map_opts *o, const au_event_t *e, uint8_t link[ITEM_LINK_LEN])
+{
+	uint32_t serial = (uint32_t)e->serial;
+	uint32_t secs = (uint32_t)((unsigned long long)e->sec & 0xffffffffU);
+
+	if (o->link == MAP_LINK_SERIAL_TIME && o->link_node && e->host && *e->host) {
+		uint16_t tag = map_node_tag(e->host, strlen(e->host));
+		link[0] = (uint8_t)(tag >> 8);
+		link[1] = (uint8_t)tag;
+		for (int i = 0; i < 3; i++) {
+			link[2 + i] = (uint8_t)(serial >> (16 - 8 * i));
+			link[5 + i] = (uint8_t)(secs >> (16 - 8 * i));
+		}
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		link[i] = (uint8_t)(serial >> (24 - 8 * i));
+		link[4 + i] = o->link == MAP_LINK_SERIAL ? 0 : (uint8_t)(secs >> (24 - 8 * i));
+	}
+}
+
 /* Item fields shared by every item of the event, and the head relocates. */
 static int begin_event(struct map_run *r, const struct map_scan *s, const au_event_t *e)
 {
 	struct item_evstate *ev = r->ev;
 	const struct map_opts *o = r->o;
 	char tmp[96];
-	uint32_t serial = (uint32_t)e->serial;
-	uint32_t secs = (uint32_t)((unsigned long long)e->sec & 0xffffffffU);
 
 	memset(&ev->proto, 0, sizeof(ev->proto));
-	for (int i = 0; i < 4; i++) {
-		ev->proto.link[i] = (uint8_t)(serial >> (24 - 8 * i));
-		ev->proto.link[4 + i] =
-		        o->link == MAP_LINK_SERIAL ? 0 : (uint8_t)(secs >> (24 - 8 * i));
-	}
-	ev->proto.serial = serial;
+	make_link(o, e, ev->proto.link);
+	ev->proto.serial = (uint32_t)e->serial;
 
 	const char *cls = o->class_name ? o->class_name : MAP_DEFAULT_CLASS;
 	const char *node = e->host ? e->host : "";

@@ -13,6 +13,7 @@
 #include <auparse.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "buf.h"
@@ -35,12 +36,34 @@ enum map_link {
 	MAP_LINK_SERIAL,      /* the original's x86_64 layout: serial BE, zeros */
 };
 
+/* The fleet layout, used under MAP_LINK_SERIAL_TIME with link_node for an
+ * event that carries node= (auditd's name_format, or a central auditd
+ * receiving from audisp-remote): serial and time alone repeat across
+ * hosts. Bytes 0-1: map_node_tag() of the node name, big-endian; bytes
+ * 2-4: the serial's low 24 bits, big-endian; bytes 5-7: the seconds' low
+ * 24 bits, big-endian. A host's values repeat only after 2^24 seconds
+ * (194 days) or 2^24 events in one second. The layout of an event without
+ * node= is unchanged. */
+#define MAP_NODE_TAG_SERIAL_BITS 24
+#define MAP_NODE_TAG_TIME_BITS   24
+
+/* The 32-bit FNV-1a hash of a node name (n bytes, as written after
+ * node=): offset basis 2166136261, each byte XORed in, then multiplied by
+ * 16777619 modulo 2^32. (intake_node_hash computes the same.) */
+uint32_t map_node_hash(const char *node, size_t n);
+/* The 16-bit tag of a node name: map_node_hash(), its high half XOR its
+ * low half. "host1" -> 0x3924. */
+uint16_t map_node_tag(const char *node, size_t n);
+
 struct map_opts {
 	const char *class_name; /* 1-8 chars, validated by config (cut at 8) */
 	const char *hostname;   /* used when a record has no node= */
 	enum map_event_code event_code;
 	enum map_violation violation;
 	enum map_link link;
+	/* Under MAP_LINK_SERIAL_TIME, give an event with node= the fleet
+	 * layout (above). Default true. */
+	bool link_node;
 	/* Longest relocate value (name=value, or name[i/n]=part with its
 	 * prefix) after escaping. Also capped so that one relocate plus the
 	 * two head relocates fit max_item_bytes. */

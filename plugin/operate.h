@@ -18,8 +18,12 @@
 #ifndef ZR_OPERATE_H
 #define ZR_OPERATE_H
 
+#include <auparse.h>
+#include <stdbool.h>
+
 #include "config.h"
 #include "input.h"
+#include "nodes.h"
 #include "queue.h"
 #include "sender.h"
 #include "stats.h"
@@ -42,7 +46,21 @@ void operate_watch(struct operate *op, struct sender *snd);
  * changed, log the record filter when it changed. */
 void operate_reload(struct operate *op);
 
-/* The reader's tick: log the activity report when one is due. */
+/* Per-node accounting (nodes.h) of the event auparse is on: its node=
+ * (none: the local host's entry), its records, and whether it starts an
+ * event (false for a later part of one libauparse handed over in pieces).
+ * now: monotonic seconds. Records are counted without a pass over them:
+ * the event's records less its last one when that is an EOE (a lone EOE
+ * that libauparse hands over in the middle, rare, counts as a record).
+ * Logs when a silent node is back (ZRA0606I) and when the node table is
+ * full (ZRA0607W). */
+void operate_event(struct operate *op, auparse_state_t *au, bool event, double now);
+
+/* The nodes counted so far (the metrics read them). */
+const struct nodes *operate_nodes(const struct operate *op);
+
+/* The reader's tick: log the nodes silent longer than node_silence
+ * (ZRA0605W), and the activity report when one is due. */
 void operate_tick(struct operate *op, const struct input *in, struct queue *q, struct sender *snd);
 
 /* Write the state file. 0, or -1 (logged). */

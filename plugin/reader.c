@@ -51,6 +51,8 @@ struct reader {
 	bool suspended;            /* not reading auditd: the spool is full */
 	struct item_list self;     /* the plugin's own audit items (reader_self) */
 	struct commit gc;          /* group commit of the syncs (commit.h) */
+	reader_event_fn event_fn;  /* per-node accounting (reader_watch_events) */
+	void *event_arg;
 	/* Nodes of the events a full spool refused since reader_drop_nodes. */
 	char drop_nodes[READER_DROP_NODES_LEN];
 	bool drop_nodes_cut;
@@ -352,6 +354,8 @@ static void on_event(auparse_state_t *au, void *arg)
 		filter_count(r->filter, au, count_skipped, r); /* the mapper skips them */
 	note_emitted(r, au);
 	n = assemble_event(&r->asm_, au, r->mo);
+	if (r->event_fn) /* per node: records, events, last seen */
+		r->event_fn(r->event_arg, au, r->asm_.parts_joined == joined, r->now);
 	if (n < 0) {
 		r->failed_events++;
 		log_limited("map-failed", "ZRA0008E",
@@ -710,6 +714,12 @@ void reader_drop_nodes(struct reader *r, char *out, size_t len)
 	snprintf(out, len, "%s%s", r->drop_nodes, r->drop_nodes_cut ? ",..." : "");
 	r->drop_nodes[0] = '\0';
 	r->drop_nodes_cut = false;
+}
+
+void reader_watch_events(struct reader *r, reader_event_fn fn, void *arg)
+{
+	r->event_fn = fn;
+	r->event_arg = arg;
 }
 
 double reader_sync_wait(const struct reader *r, double now)

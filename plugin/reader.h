@@ -132,6 +132,12 @@ int reader_self(struct reader *r, const struct selfaudit_event *ev);
 #define READER_DROP_NODES_LEN 256
 void reader_drop_nodes(struct reader *r, char *out, size_t len);
 
+/* fn is called for every event libauparse hands out (au positioned on
+ * it), first = false for a later part of one event handed over in pieces,
+ * now = the turn's monotonic time: per-node accounting (operate.h). */
+typedef void (*reader_event_fn)(void *arg, auparse_state_t *au, bool first, double now);
+void reader_watch_events(struct reader *r, reader_event_fn fn, void *arg);
+
 /* Seconds until the group commit falls due (the caller's longest sleep);
  * -1 when nothing waits to be synced. */
 double reader_sync_wait(const struct reader *r, double now);

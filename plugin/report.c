@@ -275,6 +275,12 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 
 int report_write_file(const char *path, const void *p, size_t n, char *err, size_t errlen)
 {
+	return report_write_file_mode(path, p, n, REPORT_STATE_MODE, err, errlen);
+}
+
+int report_write_file_mode(const char *path, const void *p, size_t n, mode_t mode, char *err,
+                           size_t errlen)
+{
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 8);
 	int fd, e;
@@ -299,7 +305,7 @@ int report_write_file(const char *path, const void *p, size_t n, char *err, size
 		free(tmp);
 		return -1;
 	}
-	if (fchmod(fd, REPORT_STATE_MODE) != 0 || write_all(fd, p, n) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, mode) != 0 || write_all(fd, p, n) != 0 || fsync(fd) != 0) {
 		e = errno;
 		close(fd);
 		unlink(tmp);

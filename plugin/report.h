@@ -21,6 +21,7 @@
 #define ZR_REPORT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "buf.h"
@@ -62,5 +63,8 @@ void report_state_path(const struct config *c, const char *config_path, char *ou
  * reader sees the old file or the new one, never a part. 0, or -1 with a
  * sentence in err. */
 int report_write_file(const char *path, const void *p, size_t n, char *err, size_t errlen);
+/* The same with another mode (the metrics file: 0644). */
+int report_write_file_mode(const char *path, const void *p, size_t n, mode_t mode, char *err,
+                           size_t errlen);
 
 #endif

@@ -68,9 +68,7 @@ cleanup() {
 
 # --- what this test needs; a missing piece of the machine is a skip ---------
 [ "$(id -u)" = 0 ] || skip "needs root (kernel audit rules, auditd, useradd)"
-for tool in auditctl jq flock useradd userdel setpriv getconf; do
-	command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
-done
+require_tools auditctl jq flock useradd userdel setpriv getconf
 [ -x "$AUDITD" ] || skip "no auditd at $AUDITD"
 [ -x "$PLUGIN" ] || hard_fail "plugin not built: $PLUGIN (run make first)"
 [ -x "$SIM" ] || hard_fail "simulator not built: $SIM (run make first)"

@@ -2,7 +2,8 @@
  * loop.
  *
  * Usage: bench-feed [-m synth|real] [-n RECORDS] [-w WINDOW] [-r RATE [-W SENDS]] [-j JOURNAL]
- *                   [-q QUIET] [-S STALL] [-T DEADLINE] [-s SERIAL] [-E] [-R] [-o STATS]
+ *                   [-q QUIET] [-S STALL] [-T DEADLINE] [-s SERIAL] [-N NODES] [-E] [-R]
+ *                   [-o STATS]
  *                   [LOGFILE...]
  *
  * Writes auditd `format = string` lines to stdout (the plugin's stdin):
@@ -11,7 +12,10 @@
  *   real   the LOGFILEs repeated until RECORDS records were written; every
  *          repetition gets fresh serials and the current time, so each record
  *          is a new one (events keep their records together). An EOE line
- *          follows each kernel event, as auditd sends it (unless -E).
+ *          follows each kernel event, as auditd sends it (unless -E). With
+ *          -N NODES every event is sent as node=host0001..hostNNNN in turn
+ *          (replacing the log's own node=), as a central auditd passes on
+ *          the records of a fleet.
  * A "record" is a line that becomes an item: every line but EOE.
  *
  * Feeds:
@@ -212,6 +216,8 @@ struct feed {
 	size_t file_i, line_i;
 	unsigned long *key_serial; /* per key of the current file repetition */
 	long long *key_ms;
+	unsigned *key_node; /* -N: the node each event of the repetition is sent as */
+	unsigned nodes;     /* -N: events spread over node=host0001.. (0: as in the log) */
 	unsigned key_cap;
 	/* counts */
 	long long records, events, lines;
@@ -283,10 +289,24 @@ static void real_line(struct feed *f, struct buf *b)
 	if (f->key_serial[l->key] == 0) {
 		f->key_serial[l->key] = f->serial++;
 		f->key_ms[l->key] = real_ms();
+		if (f->nodes)
+			f->key_node[l->key] = (unsigned)(f->events % f->nodes) + 1;
 		f->events++;
 	}
 	long long ms = f->key_ms[l->key];
-	buf_add(b, l->head, l->head_len);
+	const char *head = l->head;
+	size_t head_len = l->head_len;
+	if (f->nodes) {
+		/* node=hostNNNN instead of the log's own node=, if any */
+		if (head_len > 5 && memcmp(head, "node=", 5) == 0) {
+			const char *sp = memchr(head, ' ', head_len);
+			size_t skip = sp ? (size_t)(sp - head) + 1 : head_len;
+			head += skip;
+			head_len -= skip;
+		}
+		buf_printf(b, "node=host%04u ", f->key_node[l->key]);
+	}
+	buf_add(b, head, head_len);
 	buf_printf(b, "msg=audit(%lld.%03lld:%lu):", ms / 1000, ms % 1000, f->key_serial[l->key]);
 	buf_add(b, l->tail, l->tail_len);
 	buf_add(b, "\n", 1);
@@ -296,7 +316,10 @@ static void real_line(struct feed *f, struct buf *b)
 	if (l->add_eoe && f->eoe) {
 		/* Same node= prefix as the record, if any. */
 		const char *t = memmem(l->head, l->head_len, "type=", 5);
-		buf_add(b, l->head, t ? (size_t)(t - l->head) : 0);
+		if (f->nodes)
+			buf_printf(b, "node=host%04u ", f->key_node[l->key]);
+		else
+			buf_add(b, l->head, t ? (size_t)(t - l->head) : 0);
 		buf_printf(b, "type=EOE msg=audit(%lld.%03lld:%lu): \n", ms / 1000, ms % 1000,
 		           f->key_serial[l->key]);
 		f->lines++;
@@ -475,7 +498,8 @@ static double load_logs(struct feed *f, char **paths, int n)
 	}
 	f->key_serial = calloc(f->key_cap, sizeof(*f->key_serial));
 	f->key_ms = calloc(f->key_cap, sizeof(*f->key_ms));
-	if (!f->key_serial || !f->key_ms)
+	f->key_node = calloc(f->key_cap, sizeof(*f->key_node));
+	if (!f->key_serial || !f->key_ms || !f->key_node)
 		die("calloc");
 	return (double)recs / (double)keys;
 }
@@ -730,7 +754,7 @@ static void write_stats(struct run *r, const char *path, double rpe, long long e
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench-feed [-m synth|real] [-n RECORDS] [-w WINDOW_EVENTS] "
-	                "[-r RATE [-W SENDS]] [-j JOURNAL] [-q QUIET_S] [-S STALL_S] [-T DEADLINE_S] [-s SERIAL] [-E] "
+	                "[-r RATE [-W SENDS]] [-j JOURNAL] [-q QUIET_S] [-S STALL_S] [-T DEADLINE_S] [-s SERIAL] [-N NODES] [-E] "
 	                "[-R] [-o STATS] [LOGFILE...]\n");
 	exit(2);
 }
@@ -751,7 +775,7 @@ int main(int argc, char **argv)
 	r.quiet_s = 8;
 	r.stall_s = 8;
 	r.deadline_s = 600;
-	while ((opt = getopt(argc, argv, "m:n:w:r:W:j:q:S:T:s:ERo:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:w:r:W:j:q:S:T:s:N:ERo:")) != -1) {
 		switch (opt) {
 		case 'm':
 			r.feed.real = strcmp(optarg, "real") == 0;
@@ -786,6 +810,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			r.feed.serial = strtoul(optarg, NULL, 10);
+			break;
+		case 'N':
+			r.feed.nodes = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		case 'E':
 			r.feed.eoe = false;

@@ -915,8 +915,18 @@ int zr_log_sample(const char *rel, const char *extra, struct zr_log *l)
 	return rc;
 }
 
-void zr_link_hex(unsigned long serial, long long sec, bool serial_only, char out[17])
+void zr_link_hex(unsigned long serial, long long sec, const char *node, bool serial_only,
+                 char out[17])
 {
+	if (node && *node && !serial_only) {
+		/* the fleet layout (mapper.h), computed here on its own */
+		uint32_t h = 2166136261U;
+		for (const char *p = node; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619U;
+		snprintf(out, 17, "%04x%06lx%06llx", (unsigned)((h >> 16) ^ (h & 0xffffU)),
+		         serial & 0xffffffUL, (unsigned long long)sec & 0xffffffULL);
+		return;
+	}
 	snprintf(out, 17, "%08lx%08llx", serial & 0xffffffffUL,
 	         serial_only ? 0ULL : (unsigned long long)sec & 0xffffffffULL);
 }
@@ -1083,7 +1093,7 @@ static void check_item(struct vctx *c, const struct zr_log *l, const struct zr_r
 	char link[17], want[512];
 	const char *cls = e->class_name ? e->class_name : "@LINUX";
 
-	zr_link_hex(r->serial, r->sec, e->serial_only, link);
+	zr_link_hex(r->serial, r->sec, r->node, e->serial_only, link);
 	if (strcmp(zr_jstr(o, "link"), link) != 0)
 		problem(c, "link %s, expected %s for %s", zr_jstr(o, "link"), link, r->id);
 	if (strcmp(zr_jstr(o, "class"), cls) != 0)

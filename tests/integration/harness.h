@@ -185,7 +185,8 @@ char *zr_gen_records(size_t n, unsigned long first, long long sec);
 int zr_log_sample(const char *rel, const char *extra, struct zr_log *l);
 
 /* Expected 16-hex-digit link value of an event. */
-void zr_link_hex(unsigned long serial, long long sec, bool serial_only, char out[17]);
+void zr_link_hex(unsigned long serial, long long sec, const char *node, bool serial_only,
+                 char out[17]);
 
 /* ---- items against records (the checks every delivery test shares) ---- */
 

@@ -91,6 +91,7 @@ START_TEST(defaults_apply)
 	ck_assert_int_eq(c.event_code, MAP_EVENT_AUTHORIZATION);
 	ck_assert_int_eq(c.violation, MAP_VIOLATION_NEVER);
 	ck_assert_int_eq(c.link_value, MAP_LINK_SERIAL_TIME);
+	ck_assert(c.link_node);
 	ck_assert_uint_eq(c.max_field_length, 1024);
 	ck_assert_uint_eq(c.max_item_bytes, 30000);
 	ck_assert_uint_eq(c.drain_timeout, 0);
@@ -120,6 +121,7 @@ START_TEST(keys_case_insensitive_comments_blanks)
 	                   "event_code = BY_TYPE\n"
 	                   "violation = failures\n"
 	                   "link_value = serial\n"
+	                   "link_node = no\n"
 	                   "max_field_length = 64\n"
 	                   "max_item_bytes = 1024\n"
 	                   "window = 256\n"
@@ -141,6 +143,7 @@ START_TEST(keys_case_insensitive_comments_blanks)
 	ck_assert_int_eq(c.event_code, MAP_EVENT_BY_TYPE);
 	ck_assert_int_eq(c.violation, MAP_VIOLATION_FAILURES);
 	ck_assert_int_eq(c.link_value, MAP_LINK_SERIAL);
+	ck_assert(!c.link_node);
 	ck_assert_uint_eq(c.max_field_length, 64);
 	ck_assert_uint_eq(c.max_item_bytes, 1024);
 	ck_assert_uint_eq(c.window, 256);
@@ -818,7 +821,7 @@ START_TEST(shipped_sample_documents_defaults)
 		o += (size_t)sprintf(out + o, "%s\n", p);
 		keys++;
 	}
-	ck_assert_int_eq(keys, 40);
+	ck_assert_int_eq(keys, 43);
 	if (config_parse("sample", out, o, &c, collect, &ms))
 		dump(&ms);
 	ck_assert_int_eq(ms.n, 0);
@@ -832,6 +835,7 @@ START_TEST(shipped_sample_documents_defaults)
 	ck_assert_int_eq(c.self_audit, d.self_audit);
 	ck_assert_int_eq(c.violation, d.violation);
 	ck_assert_int_eq(c.link_value, d.link_value);
+	ck_assert_int_eq(c.link_node, d.link_node);
 	ck_assert_uint_eq(c.max_field_length, d.max_field_length);
 	ck_assert_uint_eq(c.max_item_bytes, d.max_item_bytes);
 	ck_assert_uint_eq(c.window, d.window);
@@ -853,6 +857,8 @@ START_TEST(shipped_sample_documents_defaults)
 	ck_assert_int_eq(c.spool_full_action, d.spool_full_action);
 	ck_assert_uint_eq(c.retry_limit, d.retry_limit);
 	ck_assert_uint_eq(c.report_interval, d.report_interval);
+	ck_assert_uint_eq(c.node_silence, d.node_silence);
+	ck_assert_uint_eq(c.metrics_interval, d.metrics_interval);
 	ck_assert_uint_eq(c.keepalive_idle, d.keepalive_idle);
 	ck_assert_uint_eq(c.keepalive_interval, d.keepalive_interval);
 	ck_assert_uint_eq(c.keepalive_probes, d.keepalive_probes);

@@ -185,6 +185,67 @@ START_TEST(test_link_layouts)
 }
 END_TEST
 
+/* The fleet layout (mapper.h): an event with node= gets the node's tag in
+ * bytes 0-1, then 24 bits of serial and 24 bits of seconds. */
+START_TEST(test_link_node)
+{
+	/* FNV-1a("host1") = 0x4DC67424 -> 0x4DC6 ^ 0x7424; 1597905451 = 0x5F3E1A2B */
+	static const uint8_t host1[8] = {0x39, 0x24, 0x00, 0x12, 0x34, 0x3e, 0x1a, 0x2b};
+	static const uint8_t both[8] = {0x00, 0x00, 0x12, 0x34, 0x5f, 0x3e, 0x1a, 0x2b};
+	static const uint8_t serial[8] = {0x00, 0x00, 0x12, 0x34, 0, 0, 0, 0};
+	struct cap c;
+
+	ck_assert_uint_eq(map_node_tag("host1", 5), 0x3924);
+	ck_assert_uint_eq(map_node_tag("", 0), (2166136261U >> 16) ^ (2166136261U & 0xffff));
+
+	/* Two hosts, the same serial and time: different link values, each
+	 * shared by every item of its event. */
+	cap_init(&c);
+	feed(&c, "node=host1 " SYSCALL_0x1234
+	         "node=host1 type=CWD msg=audit(1597905451.005:4660): cwd=\"/\"\n"
+	         "node=host1 type=EOE msg=audit(1597905451.005:4660): \n"
+	         "node=host2 " SYSCALL_0x1234
+	         "node=host2 type=CWD msg=audit(1597905451.005:4660): cwd=\"/\"\n"
+	         "node=host2 type=EOE msg=audit(1597905451.005:4660): \n");
+	ck_assert_int_eq(c.nev, 2);
+	ck_assert_int_eq(c.rc[0], 2);
+	ck_assert_int_eq(c.rc[1], 2);
+	ck_assert_mem_eq(c.lists[0].items[0].link, host1, 8);
+	ck_assert_mem_eq(c.lists[0].items[1].link, host1, 8);
+	ck_assert_mem_eq(c.lists[1].items[1].link, c.lists[1].items[0].link, 8);
+	ck_assert(memcmp(c.lists[0].items[0].link, c.lists[1].items[0].link, 8) != 0);
+	ck_assert_uint_eq(c.lists[1].items[0].link[0] << 8 | c.lists[1].items[0].link[1],
+	                  map_node_tag("host2", 5));
+	ck_assert_mem_eq(c.lists[1].items[0].link + 2, host1 + 2, 6);
+	ck_assert_uint_eq(c.lists[0].items[0].serial, 0x1234);
+	cap_free(&c);
+
+	/* link_node = no, or link_value = serial: the layouts without node. */
+	cap_init(&c);
+	c.o.link_node = false;
+	feed(&c, "node=host1 " SYSCALL_0x1234);
+	ck_assert_mem_eq(c.lists[0].items[0].link, both, 8);
+	cap_free(&c);
+	cap_init(&c);
+	c.o.link = MAP_LINK_SERIAL;
+	feed(&c, "node=host1 " SYSCALL_0x1234);
+	ck_assert_mem_eq(c.lists[0].items[0].link, serial, 8);
+	cap_free(&c);
+
+	/* Records without node= keep the layout byte for byte, link_node or
+	 * not; an empty node= counts as none (as in the log string). */
+	for (int on = 0; on < 2; on++) {
+		cap_init(&c);
+		c.o.link_node = on;
+		feed(&c, SYSCALL_0x1234 "node= " SYSCALL_0x1234);
+		ck_assert_int_ge(c.nev, 1);
+		for (int ev = 0; ev < c.nev; ev++)
+			ck_assert_mem_eq(c.lists[ev].items[0].link, both, 8);
+		cap_free(&c);
+	}
+}
+END_TEST
+
 /* Qualifier of the single event made of text. */
 static int qualifier_of(const char *text, enum map_violation v, int *violation)
 {
@@ -1440,6 +1501,7 @@ static Suite *mapper_suite(void)
 	TCase *tc = tcase_create("fields");
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_link_layouts);
+	tcase_add_test(tc, test_link_node);
 	tcase_add_test(tc, test_qualifier_rules);
 	tcase_add_test(tc, test_eoe_dropped);
 	tcase_add_test(tc, test_lone_eoe);
