@@ -573,6 +573,12 @@ static void log_summary(struct plugin *p)
 	reader_log_summary(p->rd, ss.set_aside, p->set_aside_file);
 }
 
+/* A fleet's node fell silent or is back: into the trail too (selfreport.h). */
+static void tell_node(void *arg, const char *node, bool silent, double silent_for, uint64_t records)
+{
+	selfreport_node(arg, node, silent, silent_for, records);
+}
+
 /* Per-node accounting (operate.h): every event libauparse hands out. */
 static void count_node(void *arg, auparse_state_t *au, bool first, double now)
 {
@@ -622,6 +628,7 @@ static int start(struct plugin *p)
 		return -1;
 	}
 	selfreport_start(p->sr, PACKAGE_VERSION, p->opt.config_path);
+	operate_watch_nodes(p->op, tell_node, p->sr);
 	confine_plugin(&p->cfg, p->opt.config_path, p->spool_dir, p->set_aside_file);
 	if (sender_start(p->snd) != 0) {
 		log_msg("ZRA0012E", "cannot start the sender thread: %s", strerror(errno));

@@ -29,6 +29,8 @@ struct operate {
 	unsigned interval;                  /* report_interval the schedule runs on */
 	struct filter filter;               /* the filter last logged */
 	struct buf text;
+	operate_node_fn node_fn; /* told of silent and returning nodes (self-audit) */
+	void *node_arg;
 };
 
 static double mono(void)
@@ -168,10 +170,16 @@ void operate_event(struct operate *op, auparse_state_t *au, bool event, double n
 		records--;
 	size_t n = strlen(node);
 	switch (nodes_seen(op->nodes, node, n, records, event, now, &silent_for)) {
-	case NODES_BACK:
-		log_msg("ZRA0606I", "node %s is sending again after %.0f s of silence",
-		        node_text(op, nodes_last(op->nodes)), silent_for);
+	case NODES_BACK: {
+		const char *name = node_text(op, nodes_last(op->nodes));
+
+		log_msg("ZRA0606I", "node %s is sending again after %.0f s of silence", name,
+		        silent_for);
+		if (op->node_fn)
+			op->node_fn(op->node_arg, name, false, silent_for,
+			            nodes_last(op->nodes)->records);
 		break;
+	}
 	case NODES_FULL:
 		buf_reset(&op->text);
 		if (map_escape(node, n < 200 ? n : 200, &op->text) != 0)
@@ -196,6 +204,14 @@ static void log_silent(void *arg, const struct node_entry *e, double silent_for)
 	        " records from it so far): a hole in the audit trail unless the host is down on "
 	        "purpose. Check its auditd and audisp-remote and the network to this host",
 	        node_text(op, e), silent_for, op->cfg->node_silence, e->records);
+	if (op->node_fn)
+		op->node_fn(op->node_arg, node_text(op, e), true, silent_for, e->records);
+}
+
+void operate_watch_nodes(struct operate *op, operate_node_fn fn, void *arg)
+{
+	op->node_fn = fn;
+	op->node_arg = arg;
 }
 
 /* The Prometheus text file (metrics.h), replaced atomically. */

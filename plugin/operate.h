@@ -56,6 +56,13 @@ void operate_reload(struct operate *op);
  * full (ZRA0607W). */
 void operate_event(struct operate *op, auparse_state_t *au, bool event, double now);
 
+/* fn hears of every node that falls silent (silent = true, ZRA0605W) or
+ * sends again (false, ZRA0606I): its printable name, the seconds of
+ * silence, its records so far. For the self-audit items (selfreport.h). */
+typedef void (*operate_node_fn)(void *arg, const char *node, bool silent, double silent_for,
+                                uint64_t records);
+void operate_watch_nodes(struct operate *op, operate_node_fn fn, void *arg);
+
 /* The nodes counted so far (the metrics read them). */
 const struct nodes *operate_nodes(const struct operate *op);
 

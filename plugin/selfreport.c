@@ -67,7 +67,8 @@ static void iso_utc(int64_t t, char *out, size_t len)
 
 /* Queue one fact as an item (when self_audit is on). */
 static uint32_t emit(struct selfreport *sr, enum selfaudit_kind kind, const char *msgid,
-                     const char *summary, const struct selfaudit_field *f, size_t nf)
+                     const char *summary, const char *node, const struct selfaudit_field *f,
+                     size_t nf)
 {
 	struct timespec ts;
 
@@ -78,6 +79,7 @@ static uint32_t emit(struct selfreport *sr, enum selfaudit_kind kind, const char
 	struct selfaudit_event ev = {.kind = kind,
 	                             .msgid = msgid,
 	                             .summary = summary,
+	                             .node = node,
 	                             .sec = (int64_t)ts.tv_sec,
 	                             .milli = (unsigned)(ts.tv_nsec / 1000000),
 	                             .seq = sr->seq,
@@ -136,7 +138,7 @@ static void tell_gap(struct selfreport *sr, const struct selfwatch_fact *f)
 	                                     {"first", first},
 	                                     {"last", last},
 	                                     {"nodes", nodes}};
-	uint32_t seq = emit(sr, SELFAUDIT_GAP, "ZRA0851W", summary, fl, *nodes ? 5 : 4);
+	uint32_t seq = emit(sr, SELFAUDIT_GAP, "ZRA0851W", summary, NULL, fl, *nodes ? 5 : 4);
 	log_msg("ZRA0851W",
 	        "%s audit items lost short of the mainframe (%s) from %s to %s%s%s; "
 	        "told in SMF as ZRA_GAP %" PRIu32,
@@ -152,7 +154,7 @@ static void tell_late(struct selfreport *sr, const struct selfwatch_fact *f)
 	iso_utc(f->last, last, sizeof(last));
 	snprintf(summary, sizeof(summary), "%s items delivered late after an outage", count);
 	const struct selfaudit_field fl[] = {{"count", count}, {"first", first}, {"last", last}};
-	uint32_t seq = emit(sr, SELFAUDIT_LATE, "ZRA0852I", summary, fl, 3);
+	uint32_t seq = emit(sr, SELFAUDIT_LATE, "ZRA0852I", summary, NULL, fl, 3);
 	log_msg("ZRA0852I",
 	        "%s audit items read while the server was away (%s to %s) have been delivered "
 	        "late; told in SMF as ZRA_LATE %" PRIu32,
@@ -195,7 +197,7 @@ static void check_marker(struct selfreport *sr)
 		                                     {"count", "unknown"},
 		                                     {"first", when},
 		                                     {"last", when}};
-		uint32_t seq = emit(sr, SELFAUDIT_GAP, "ZRA0854W", summary, fl, 4);
+		uint32_t seq = emit(sr, SELFAUDIT_GAP, "ZRA0854W", summary, NULL, fl, 4);
 		log_msg("ZRA0854W",
 		        "the previous run ended without stopping (kill -9, crash or power cut) "
 		        "about "
@@ -225,7 +227,7 @@ void selfreport_start(struct selfreport *sr, const char *version, const char *co
 	const struct selfaudit_field fl[] = {{"version", version},   {"config", config_path},
 	                                     {"pid", pid},           {"spool_events", events},
 	                                     {"spool_items", items}, {"intake_records", intake}};
-	emit(sr, SELFAUDIT_START, "ZRA0001I", summary, fl, 6);
+	emit(sr, SELFAUDIT_START, "ZRA0001I", summary, NULL, fl, 6);
 	check_marker(sr);
 	/* Watch from here: the start item itself is not a late delivery. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -249,7 +251,26 @@ void selfreport_reload(struct selfreport *sr, const struct config *old, const ch
 		return;
 	snprintf(summary, sizeof(summary), "configuration changed: %s", keys);
 	const struct selfaudit_field fl[] = {{"config", config_path}, {"keys", keys}};
-	emit(sr, SELFAUDIT_RELOAD, "ZRA0003I", summary, fl, 2);
+	emit(sr, SELFAUDIT_RELOAD, "ZRA0003I", summary, NULL, fl, 2);
+}
+
+void selfreport_node(struct selfreport *sr, const char *node, bool silent, double silent_for,
+                     uint64_t records)
+{
+	char secs[24], recs[24], last[32], summary[160];
+	int64_t now = (int64_t)time(NULL);
+
+	snprintf(secs, sizeof(secs), "%.0f", silent_for);
+	snprintf(recs, sizeof(recs), "%" PRIu64, records);
+	iso_utc(now - (int64_t)silent_for, last, sizeof(last));
+	snprintf(summary, sizeof(summary),
+	         silent ? "node %s silent for %s s" : "node %s back after %s s", node, secs);
+	const struct selfaudit_field fl[] = {{"node", node},
+	                                     {"silent_seconds", secs},
+	                                     {silent ? "last_seen" : "silent_since", last},
+	                                     {"records", recs}};
+	emit(sr, silent ? SELFAUDIT_SILENT : SELFAUDIT_BACK, silent ? "ZRA0605W" : "ZRA0606I",
+	     summary, node, fl, 4);
 }
 
 void selfreport_stop(struct selfreport *sr, const char *reason, double mono, int64_t wall)
@@ -272,7 +293,7 @@ void selfreport_stop(struct selfreport *sr, const char *reason, double mono, int
 	const struct selfaudit_field fl[] = {{"reason", reason},   {"pid", pid},
 	                                     {"records", records}, {"events", events},
 	                                     {"items", items},     {"spool_events", left}};
-	emit(sr, SELFAUDIT_STOP, "ZRA0011I", summary, fl, 6);
+	emit(sr, SELFAUDIT_STOP, "ZRA0011I", summary, NULL, fl, 6);
 	if (sr->marker_fd >= 0) {
 		char path[CONFIG_PATH_MAX + 16];
 

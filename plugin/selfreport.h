@@ -41,6 +41,12 @@ void selfreport_tick(struct selfreport *sr, double mono, int64_t wall);
  * the keys that differ (nothing when none does). */
 void selfreport_reload(struct selfreport *sr, const struct config *old, const char *config_path);
 
+/* A node of a fleet fell silent (silent = true) or sends again: ZRA_SILENT
+ * or ZRA_BACK with the node in the log string and its figures, under the
+ * message id operate.c logged it with (ZRA0605W, ZRA0606I). */
+void selfreport_node(struct selfreport *sr, const char *node, bool silent, double silent_for,
+                     uint64_t records);
+
 /* The plugin stops (reason as ZRA0011I says it): every open gap and late
  * delivery, then ZRA_STOP. Before the queue is closed. */
 void selfreport_stop(struct selfreport *sr, const char *reason, double mono, int64_t wall);

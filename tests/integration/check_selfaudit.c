@@ -380,6 +380,67 @@ START_TEST(unclean_exit_is_told)
 }
 END_TEST
 
+/* Records of n events from node, as a central auditd passes them on. */
+static char *node_records(const char *node, size_t n, unsigned long first)
+{
+	char *plain = zr_gen_records(n, first, 1700000000), *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	for (char *line = strtok(plain, "\n"); line; line = strtok(NULL, "\n"))
+		fprintf(f, "node=%s %s\n", node, line);
+	fclose(f);
+	free(plain);
+	return out;
+}
+
+/* A fleet's node that falls silent and comes back: ZRA_SILENT and
+ * ZRA_BACK, each naming it, in the log string too. */
+START_TEST(silent_and_back_nodes)
+{
+	char *dir = zr_tmpdir(), *conf, *a = node_records("hostA", 10, 1),
+	     *b = node_records("hostA", 5, 100);
+	struct zr_sim s;
+	struct zr_plugin p;
+	struct zr_journal j;
+	char v[256];
+
+	ck_assert_int_eq(zr_sim_start(&s, dir, 0, NULL), 0);
+	conf = zr_config_write(dir, "fl.conf", s.port, "self_audit = yes\nnode_silence = 1\n");
+	ck_assert_int_eq(zr_plugin_start(&p, dir, NULL, conf, NULL, NULL), 0);
+	ck_assert_int_eq(zr_plugin_feed(&p, a, strlen(a)), 0);
+	ck_assert(zr_plugin_wait_log(&p, "ZRA0605W node hostA", 10));
+	ck_assert_int_eq(zr_plugin_feed(&p, b, strlen(b)), 0);
+	ck_assert(zr_plugin_wait_log(&p, "ZRA0606I node hostA", 10));
+	zr_journal_wait_items(s.journal, 18, 20); /* START, 10, SILENT, BACK, 5 */
+	ck_assert_int_eq(zr_journal_load(s.journal, &j), 0);
+	/* (silent again a second after it came back: two are fine) */
+	ck_assert_uint_ge(count_res(&j, "ZRA_SILENT"), 1);
+	ck_assert_uint_eq(count_res(&j, "ZRA_BACK"), 1);
+	for (size_t i = 0; i < j.n; i++) {
+		const char *res = zr_jstr(j.line[i], "resource");
+		if (strcmp(res, "ZRA_SILENT") != 0 && strcmp(res, "ZRA_BACK") != 0)
+			continue;
+		ck_assert_str_eq(field(j.line[i], "node", v, sizeof v), "hostA");
+		ck_assert_ptr_nonnull(strstr(zr_jstr(j.line[i], "logstring"), "Linux (hostA)"));
+		ck_assert_str_eq(field(j.line[i], "msgid", v, sizeof v),
+		                 strcmp(res, "ZRA_SILENT") == 0 ? "ZRA0605W" : "ZRA0606I");
+		ck_assert_int_eq(zr_jint(j.line[i], "qualifier"),
+		                 strcmp(res, "ZRA_SILENT") == 0 ? 3 : 1);
+	}
+	zr_journal_free(&j);
+	zr_plugin_close_input(&p);
+	ck_assert(zr_plugin_wait(&p, 20));
+	zr_plugin_free(&p);
+	zr_sim_stop(&s, 0);
+	zr_sim_free(&s);
+	free(conf);
+	free(a);
+	free(b);
+	free(dir);
+}
+END_TEST
+
 START_TEST(off_sends_none)
 {
 	char *dir = zr_tmpdir(), *conf, *text = zr_gen_records(20, 1, 1700000000);
@@ -417,6 +478,7 @@ int main(void)
 	tcase_add_test(zr_tcase(s, "late", 90), late_after_an_outage);
 	tcase_add_test(zr_tcase(s, "reload", 60), reload_names_the_changed_key);
 	tcase_add_test(zr_tcase(s, "unclean", 90), unclean_exit_is_told);
+	tcase_add_test(zr_tcase(s, "fleet", 60), silent_and_back_nodes);
 	tcase_add_test(zr_tcase(s, "off", 60), off_sends_none);
 	return zr_run(s);
 }
