@@ -62,7 +62,7 @@ cleanup() {
 	if [ "$KERNEL_TOUCHED" = 1 ]; then
 		restore_kernel_audit || rc=1
 	fi
-	keep_or_remove "$T" "$rc" "auditd.out, journal.jsonl, verdict.json per combination"
+	keep_or_remove "$T" "$rc" "${ZR_E2E_KEEP:-0}" "auditd.out, journal.jsonl, verdict.json per combination"
 	exit "$rc"
 }
 

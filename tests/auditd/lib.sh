@@ -20,47 +20,11 @@ SIM_PID=
 FAILS=0
 PASSES=0
 
-say() { printf '%s\n' "$*"; }
-skip() {
-	say "SKIP: $*"
-	exit 77
-}
-ok() {
-	PASSES=$((PASSES + 1))
-	say "ok   - $*"
-}
-bad() {
-	FAILS=$((FAILS + 1))
-	say "FAIL - $*"
-}
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^[^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
-
-# Wait up to $1 seconds (tenths polled) for the command "$2..." to succeed.
-wait_for() {
-	local limit=$(($1 * 10)) i=0
-	shift
-	while ! "$@"; do
-		i=$((i + 1))
-		[ "$i" -ge "$limit" ] && return 1
-		sleep 0.1
-	done
-}
+# say, skip, ok, bad, alive, wait_for, stop_pid, require_trusted_plugin,
+# keep_or_remove: the helpers every real-daemon script shares.
+. "$here/../lib/e2e.sh"
 
 audit_field() { auditctl -s 2>/dev/null | awk -v f="$1" '$1 == f { print $2 }'; }
-
-# Stop a process we started (or auditd's plugin): TERM, wait, then KILL.
-stop_pid() {
-	local pid=$1 secs=$2
-	alive "$pid" || return 0
-	kill -TERM "$pid" 2>/dev/null
-	if ! wait_for "$secs" eval "! alive $pid"; then
-		say "note: pid $pid did not stop within ${secs}s of SIGTERM; sending SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
-		wait_for 2 eval "! alive $pid"
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
 
 # auditd.conf for a private auditd: file, log_format, plugin dir, then
 # extra lines (write_logs, log_file, ...) as the remaining arguments.
@@ -133,27 +97,10 @@ restore_kernel_audit() {
 	return $rc
 }
 
-# Remove the test's temporary directory $1 after a pass ($2 = 0) unless
-# ZR_E2E_KEEP=1; otherwise say where it is ($3: what is in it).
-keep_or_remove() {
-	[ -n "$1" ] && [ -d "$1" ] || return 0
-	if [ "$2" = 0 ] && [ "${ZR_E2E_KEEP:-0}" != 1 ]; then
-		rm -rf "$1"
-	else
-		say "kept for inspection: $1 ($3)"
-	fi
-}
-
 # auditd runs a plugin only from a root-owned path it trusts (3.0.9: the
 # 0750 bits set; 4.2: at least 0550, not group/world writable; dirname >= 4
 # chars): skip when $PLUGIN is not such a file.
 plugin_trusted() {
-	local pstat pmode
-	pstat=$(stat -c '%u %a' "$PLUGIN")
-	pmode=$((8#${pstat#* }))
-	[ "${pstat%% *}" = 0 ] || skip "auditd refuses $PLUGIN: not owned by root (build as root)"
-	if [ $((pmode & 8#750)) != $((8#750)) ] || [ $((pmode & 8#022)) != 0 ]; then
-		skip "auditd refuses $PLUGIN: mode ${pstat#* } (needs rwxr-x--- bits, not group/world writable; umask 022)"
-	fi
+	require_trusted_plugin "$PLUGIN"
 	[ ${#ZR_BUILDDIR} -ge 4 ] || skip "auditd needs the plugin's directory name to be 4 characters or more"
 }

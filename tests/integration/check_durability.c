@@ -245,19 +245,6 @@ static void feed_spread(struct zr_plugin *p, const char *text, size_t k, double 
 	}
 }
 
-/* The plugin has read all we wrote and handed it to the spool: the pipe is
- * empty and one assembler tick (1 s) has passed. */
-static void wait_read(const struct zr_plugin *p)
-{
-	double end = zr_now() + 20 * zr_scale();
-	int left = 1;
-
-	while (zr_now() < end && ioctl(p->in, FIONREAD, &left) == 0 && left > 0)
-		zr_sleep(0.05);
-	ck_assert_int_eq(left, 0);
-	zr_sleep(1.5);
-}
-
 /* ---- outage ---- */
 
 static double outage_seconds(void)
@@ -361,7 +348,7 @@ START_TEST(kill_9_then_restart_delivers_everything_read)
 	                       "drain_timeout = 10\n");
 	ck_assert_int_eq(zr_plugin_start(&p1, dir, "run1.log", conf, NULL, NULL), 0);
 	ck_assert_int_eq(zr_plugin_feed(&p1, text, strlen(text)), 0);
-	wait_read(&p1);
+	zr_plugin_wait_read(&p1);
 	/* Mid-stream: the server has part of it, the rest is in flight or spooled. */
 	at_kill = zr_journal_wait_items(s.journal, 200, 20);
 	kill(p1.pid, SIGKILL);
@@ -679,7 +666,7 @@ START_TEST(disk_full_keeps_oldest_counts_exactly_and_resumes)
 	conf = zr_config_write(dir, "full.conf", port, extra);
 	ck_assert_int_eq(zr_plugin_start(&p, dir, NULL, conf, NULL, NULL), 0);
 	feed_spread(&p, text, 10, 0.05);
-	wait_read(&p);
+	zr_plugin_wait_read(&p);
 	ck_assert(zr_plugin_wait_log(&p, "ZRA0502W", 5));
 	/* Space returns as the server comes back and settles the spool. */
 	ck_assert_int_eq(zr_sim_start(&s, dir, port, NULL), 0);

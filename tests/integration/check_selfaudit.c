@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "harness.h"
 
@@ -76,18 +75,6 @@ static long long figure(const char *log, const char *id, const char *label)
 	return atoll(at);
 }
 
-/* The plugin read everything written to its pipe, plus a tick. */
-static void wait_read(const struct zr_plugin *p)
-{
-	double end = zr_now() + 20 * zr_scale();
-	int left = 1;
-
-	while (zr_now() < end && ioctl(p->in, FIONREAD, &left) == 0 && left > 0)
-		zr_sleep(0.05);
-	ck_assert_int_eq(left, 0);
-	zr_sleep(1.5);
-}
-
 /* Wait until the journal stops growing for quiet seconds (at most limit). */
 static void wait_settled(const char *journal, double quiet, double limit)
 {
@@ -110,6 +97,31 @@ static void show_log(const struct zr_plugin *p)
 
 	fprintf(stderr, "--- plugin log (last 4000 bytes):\n%s\n", n > 4000 ? log + n - 4000 : log);
 	free(log);
+}
+
+/* A port the simulator can listen on later: it is started, its port
+ * noted, and stopped again (the server is "down" until restarted there). */
+static int port_of_a_down_server(const char *dir)
+{
+	struct zr_sim s;
+	int port;
+
+	ck_assert_int_eq(zr_sim_start(&s, dir, 0, NULL), 0);
+	port = s.port;
+	zr_sim_stop(&s, SIGTERM);
+	zr_sim_free(&s);
+	return port;
+}
+
+/* The end of every test: the plugin, the simulator and the strings. */
+static void end_test(struct zr_sim *s, struct zr_plugin *p, char *dir, char *conf, char *text)
+{
+	zr_plugin_free(p);
+	zr_sim_stop(s, 0);
+	zr_sim_free(s);
+	free(conf);
+	free(text);
+	free(dir);
 }
 
 START_TEST(start_and_stop_in_order)
@@ -182,12 +194,7 @@ START_TEST(start_and_stop_in_order)
 	ck_assert_ptr_nonnull(strstr(log, "ZRA0011I"));
 	free(log);
 	zr_journal_free(&j);
-	zr_plugin_free(&p);
-	zr_sim_stop(&s, 0);
-	zr_sim_free(&s);
-	free(conf);
-	free(text);
-	free(dir);
+	end_test(&s, &p, dir, conf, text);
 }
 END_TEST
 
@@ -203,17 +210,14 @@ START_TEST(gap_counts_what_a_full_spool_dropped)
 	char extra[256];
 	int port;
 
-	ck_assert_int_eq(zr_sim_start(&s, dir, 0, NULL), 0);
-	port = s.port;
-	zr_sim_stop(&s, SIGTERM);
-	zr_sim_free(&s);
+	port = port_of_a_down_server(dir);
 	snprintf(extra, sizeof extra,
 	         "self_audit = yes\nspool_max_size = 1\nspool_full_action = keep_oldest\n"
 	         "timeout = 2\n");
 	conf = zr_config_write(dir, "gap.conf", port, extra);
 	ck_assert_int_eq(zr_plugin_start(&p, dir, NULL, conf, NULL, NULL), 0);
 	ck_assert_int_eq(zr_plugin_feed(&p, text, strlen(text)), 0);
-	wait_read(&p);
+	zr_plugin_wait_read(&p);
 	ck_assert(zr_plugin_wait_log(&p, "ZRA0502W", 5));
 	ck_assert(zr_plugin_wait_log(&p, "ZRA0851W", 10)); /* the gap, logged */
 	/* The server comes back; everything spooled goes out, the gap too. */
@@ -238,12 +242,7 @@ START_TEST(gap_counts_what_a_full_spool_dropped)
 	ck_assert_uint_eq(gap, (unsigned long long)dropped);
 	ck_assert_uint_eq(count_res(&j, "USER_ACCT") + (size_t)dropped, 6000);
 	zr_journal_free(&j);
-	zr_plugin_free(&p);
-	zr_sim_stop(&s, 0);
-	zr_sim_free(&s);
-	free(conf);
-	free(text);
-	free(dir);
+	end_test(&s, &p, dir, conf, text);
 }
 END_TEST
 
@@ -258,15 +257,12 @@ START_TEST(late_after_an_outage)
 	char v[256];
 	int port;
 
-	ck_assert_int_eq(zr_sim_start(&s, dir, 0, NULL), 0);
-	port = s.port;
-	zr_sim_stop(&s, SIGTERM);
-	zr_sim_free(&s);
+	port = port_of_a_down_server(dir);
 	conf = zr_config_write(dir, "late.conf", port, "self_audit = yes\ntimeout = 2\n");
 	ck_assert_int_eq(zr_plugin_start(&p, dir, NULL, conf, NULL, NULL), 0);
 	zr_sleep(1.5); /* away for longer than a blip before anything is read */
 	ck_assert_int_eq(zr_plugin_feed(&p, text, strlen(text)), 0);
-	wait_read(&p);
+	zr_plugin_wait_read(&p);
 	ck_assert_int_eq(zr_sim_start(&s, dir, port, NULL), 0);
 	zr_journal_wait_items(s.journal, 302, 30); /* START, 300, LATE */
 	ck_assert(zr_plugin_wait_log(&p, "ZRA0852I", 10));
@@ -288,12 +284,7 @@ START_TEST(late_after_an_outage)
 	zr_journal_free(&j);
 	zr_plugin_close_input(&p);
 	ck_assert(zr_plugin_wait(&p, 20));
-	zr_plugin_free(&p);
-	zr_sim_stop(&s, 0);
-	zr_sim_free(&s);
-	free(conf);
-	free(text);
-	free(dir);
+	end_test(&s, &p, dir, conf, text);
 }
 END_TEST
 
@@ -323,11 +314,7 @@ START_TEST(reload_names_the_changed_key)
 	zr_journal_free(&j);
 	zr_plugin_close_input(&p);
 	ck_assert(zr_plugin_wait(&p, 20));
-	zr_plugin_free(&p);
-	zr_sim_stop(&s, 0);
-	zr_sim_free(&s);
-	free(conf);
-	free(dir);
+	end_test(&s, &p, dir, conf, NULL);
 }
 END_TEST
 
@@ -369,14 +356,9 @@ START_TEST(unclean_exit_is_told)
 			ck_assert_str_eq(field(j.line[i], "msgid", v, sizeof v), "ZRA0854W");
 		}
 	zr_journal_free(&j);
-	zr_plugin_free(&p);
 	zr_plugin_free(&p2);
 	zr_plugin_free(&p3);
-	zr_sim_stop(&s, 0);
-	zr_sim_free(&s);
-	free(conf);
-	free(text);
-	free(dir);
+	end_test(&s, &p, dir, conf, text);
 }
 END_TEST
 
@@ -431,13 +413,8 @@ START_TEST(silent_and_back_nodes)
 	zr_journal_free(&j);
 	zr_plugin_close_input(&p);
 	ck_assert(zr_plugin_wait(&p, 20));
-	zr_plugin_free(&p);
-	zr_sim_stop(&s, 0);
-	zr_sim_free(&s);
-	free(conf);
-	free(a);
 	free(b);
-	free(dir);
+	end_test(&s, &p, dir, conf, a);
 }
 END_TEST
 
@@ -460,12 +437,7 @@ START_TEST(off_sends_none)
 	ck_assert_uint_eq(count_res(&j, "USER_ACCT"), 20);
 	ck_assert_uint_eq(zr_journal_count(&j, NULL), 20);
 	zr_journal_free(&j);
-	zr_plugin_free(&p);
-	zr_sim_stop(&s, 0);
-	zr_sim_free(&s);
-	free(conf);
-	free(text);
-	free(dir);
+	end_test(&s, &p, dir, conf, text);
 }
 END_TEST
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -507,6 +508,17 @@ void zr_plugin_close_input(struct zr_plugin *p)
 	if (p->in >= 0)
 		close(p->in);
 	p->in = -1;
+}
+
+void zr_plugin_wait_read(const struct zr_plugin *p)
+{
+	double end = zr_now() + 20 * zr_scale();
+	int left = 1;
+
+	while (zr_now() < end && ioctl(p->in, FIONREAD, &left) == 0 && left > 0)
+		zr_sleep(0.05);
+	ck_assert_int_eq(left, 0);
+	zr_sleep(1.5);
 }
 
 bool zr_plugin_wait(struct zr_plugin *p, double timeout)

@@ -95,6 +95,10 @@ int zr_plugin_start(struct zr_plugin *p, const char *dir, const char *logname, c
 /* Write all n bytes to the plugin's stdin pipe. 0 or -1. */
 int zr_plugin_feed(struct zr_plugin *p, const void *buf, size_t n);
 void zr_plugin_close_input(struct zr_plugin *p);
+/* The plugin has read all that was written to its stdin pipe (at most 20
+ * s, scaled; asserted) and one assembler tick (1.5 s) has passed, so what
+ * it read is in the spool. */
+void zr_plugin_wait_read(const struct zr_plugin *p);
 /* Wait up to timeout seconds (not scaled) for it to exit. true = exited. */
 bool zr_plugin_wait(struct zr_plugin *p, double timeout);
 /* Exit code when it exited normally, else -1 - signal number. */
