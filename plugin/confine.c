@@ -124,6 +124,42 @@ static const char *dir_of(const char *file, char *out, size_t len)
 	return out;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define ZR_ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZR_ASAN_BUILD 1
+#endif
+#endif
+
+/* Only in an AddressSanitizer build (tests/run-sanitizers): LeakSanitizer
+ * reads the suppressions file LSAN_OPTIONS names at exit, after the
+ * confinement, and runs a symbolizer (addr2line, llvm-symbolizer) to match
+ * its function names; without them the known GnuTLS leaks abort the run. */
+static int add_sanitizer_files(struct ruleset *rs)
+{
+#ifdef ZR_ASAN_BUILD
+	const char *o = getenv("LSAN_OPTIONS");
+	const char *s = o ? strstr(o, "suppressions=") : NULL;
+	char path[CONFIG_PATH_MAX];
+
+	int rc = add_rule(rs, "/usr/bin", R_DIR | LANDLOCK_ACCESS_FS_EXECUTE) |
+	         add_rule(rs, "/usr/lib", R_DIR | LANDLOCK_ACCESS_FS_EXECUTE);
+	if (!s)
+		return rc;
+	s += strlen("suppressions=");
+	size_t n = strcspn(s, ":");
+	if (n == 0 || n >= sizeof(path))
+		return rc;
+	memcpy(path, s, n);
+	path[n] = '\0';
+	return rc | add_rule(rs, path, R_FILE);
+#else
+	(void)rs;
+	return 0;
+#endif
+}
+
 static int add_rules(struct ruleset *rs, const struct confine_paths *p)
 {
 	const struct config *c = p->cfg;
@@ -143,6 +179,7 @@ static int add_rules(struct ruleset *rs, const struct confine_paths *p)
 		rc |= add_rule(rs, system_reads[i], R_DIR);
 	for (size_t i = 0; i < sizeof(device_rw) / sizeof(device_rw[0]); i++)
 		rc |= add_rule(rs, device_rw[i], RW_FILE);
+	rc |= add_sanitizer_files(rs);
 	return rc;
 }
 
