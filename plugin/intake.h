@@ -64,20 +64,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "eventid.h"
 #include "segfile.h"
 
 #define INTAKE_MAGIC         0x5a524931u
 #define INTAKE_SUFFIX        ".in"
 #define INTAKE_SEGMENT_BYTES ((uint64_t)1024 * 1024)
 #define INTAKE_SEQ_MAX       ((uint64_t)1 << 62) /* a record seq beyond it is damage */
-
-/* A Linux event id as libauparse keys events. */
-struct intake_id {
-	int64_t sec;
-	uint32_t milli;
-	uint32_t node; /* intake_node_hash of the node= name */
-	uint64_t serial;
-};
 
 struct intake_opts {
 	const char *dir; /* an existing directory (the spool's) */
@@ -116,12 +109,6 @@ struct intake_stats {
 };
 
 struct intake;
-
-static inline bool intake_id_eq(const struct intake_id *a, const struct intake_id *b)
-{
-	return a->sec == b->sec && a->milli == b->milli && a->serial == b->serial &&
-	       a->node == b->node;
-}
 
 /* FNV-1a (32 bits) of a node name; NULL and "" give the same value. */
 uint32_t intake_node_hash(const char *node, size_t len);

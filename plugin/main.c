@@ -21,7 +21,6 @@
 #include <zr-autoconf.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,6 +35,7 @@
 #include <cap-ng.h>
 #endif
 
+#include "args.h"
 #include "config.h"
 #include "confine.h"
 #include "idcache.h"
@@ -54,21 +54,10 @@
 #include "spoollock.h"
 #include "stop.h"
 
-#define PROG        "audispd-zos-remote"
+#define PROG        ARGS_PROG
 #define READ_CHUNK  ((size_t)64 * 1024)
 #define AGE_SECONDS 1.0
 #define STALL_POLL  0.1 /* seconds between retries while reading is suspended */
-
-struct options {
-	bool to_stderr;
-	bool check;
-	bool version;
-	int format; /* -1: from the config file */
-	const char *config_path;
-	const char *plugins_dir; /* auditd's, for configs sharing our spool */
-	bool audisp_layout;      /* no CONFIG given, and CONFIG_AUDISP_PATH chosen */
-	char default_path[sizeof(CONFIG_AUDISP_PATH)];
-};
 
 /* What main holds: the configuration and the modules it starts and stops. */
 struct plugin {
@@ -115,101 +104,6 @@ static void on_signal(int sig, siginfo_t *si, void *uctx)
 			sig_foreign_pid = si->si_pid;
 		}
 	}
-}
-
-/* ---- arguments ---- */
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: %s [--stderr] [--format string|binary] [--check] [--plugins-dir DIR]\n"
-	        "       [--version] [CONFIG]\n"
-	        "  Reads audit records from auditd on stdin and sends them to z/OS RACF\n"
-	        "  (ICTX remote audit over LDAP). CONFIG defaults to %s\n"
-	        "  (or, when that does not exist, %s).\n"
-	        "  --stderr   copy every log message to stderr\n"
-	        "  --format   input format, overrides the config key `format`\n"
-	        "  --check    check the configuration, print every problem, exit 0 or 1\n"
-	        "  --plugins-dir  auditd's plugins.d, to find configs that share the spool\n"
-	        "             (default " SPOOL_PLUGINS_DIR ")\n"
-	        "  --version  print the version\n",
-	        PROG, CONFIG_DEFAULT_PATH, CONFIG_AUDISP_PATH);
-}
-
-/* 0 to run, 1 on a usage error. */
-static int parse_args(int argc, char **argv, struct options *o)
-{
-	static const struct option longopts[] = {
-	        {"stderr", no_argument, NULL, 's'},
-	        {"format", required_argument, NULL, 'f'},
-	        {"check", no_argument, NULL, 'c'},
-	        {"version", no_argument, NULL, 'V'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"plugins-dir", required_argument, NULL, 'p'},
-	        {NULL, 0, NULL, 0},
-	};
-	int c;
-
-	*o = (struct options){
-	        .format = -1, .config_path = CONFIG_DEFAULT_PATH, .plugins_dir = SPOOL_PLUGINS_DIR};
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			o->to_stderr = true;
-			break;
-		case 'f':
-			if (strcmp(optarg, "string") == 0) {
-				o->format = CONFIG_FORMAT_STRING;
-			} else if (strcmp(optarg, "binary") == 0) {
-				o->format = CONFIG_FORMAT_BINARY;
-			} else {
-				fprintf(stderr, "%s: --format must be string or binary, not %s\n",
-				        PROG, optarg);
-				return 1;
-			}
-			break;
-		case 'c':
-			o->check = true;
-			break;
-		case 'p':
-			o->plugins_dir = optarg;
-			break;
-		case 'V':
-			o->version = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return 1;
-		}
-	}
-	if (optind < argc)
-		o->config_path = argv[optind++];
-	else if (config_default_path("", o->default_path, sizeof(o->default_path)) == 1) {
-		o->config_path = o->default_path;
-		o->audisp_layout = true;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: one configuration file at most (extra: %s)\n", PROG,
-		        argv[optind]);
-		return 1;
-	}
-	return 0;
-}
-
-/* Several instances (one per z/OS system) share syslog: a config other
- * than the default one names the instance, e.g. audispd-zos-remote/sysa. */
-static void make_ident(const char *path, char *out, size_t len)
-{
-	const char *name;
-	int n = spool_config_name(path, &name);
-
-	if (config_path_is_default(path))
-		snprintf(out, len, "%s", PROG);
-	else
-		snprintf(out, len, "%s/%.*s", PROG, n, name);
 }
 
 /* ---- configuration ---- */
@@ -537,42 +431,6 @@ static void setup_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGUSR1);
 }
 
-static void log_summary(struct plugin *p)
-{
-	const struct input_stats *is = input_stats(reader_input(p->rd));
-	struct sender_stats ss;
-	struct queue_stats qs;
-	struct reader_stats rs;
-	uint64_t left_events = 0, left_items = 0;
-	char settled[256], dropped[256];
-	size_t off = 0;
-
-	queue_discard(p->q, &left_events, &left_items);
-	queue_stats(p->q, &qs);
-	sender_stats(p->snd, &ss);
-	reader_stats(p->rd, &rs);
-	for (int i = 0; i < SETTLED_N; i++)
-		off += (size_t)snprintf(settled + off, sizeof(settled) - off, " %s=%" PRIu64,
-		                        sender_settled_name(i), ss.settled[i]);
-	off = (size_t)snprintf(dropped, sizeof(dropped), " not_spooled=%" PRIu64, qs.dropped_items);
-	for (int i = 0; i < DROPPED_N; i++)
-		off += (size_t)snprintf(dropped + off, sizeof(dropped) - off, " %s=%" PRIu64,
-		                        sender_dropped_name(i), ss.dropped[i]);
-	log_msg("ZRA0002I",
-	        "exiting: %" PRIu64 " records read, %" PRIu64 " events, %" PRIu64 " items queued, "
-	        "%" PRIu64 " requests with %" PRIu64 " items sent (%" PRIu64 " resent); "
-	        "settled:%s; set aside or dropped items:%s; undelivered at exit: %" PRIu64
-	        " items and %" PRIu64 " events not yet read back, kept in the spool",
-	        is->records, rs.events, rs.items_queued, ss.requests, ss.items_sent, ss.resent,
-	        settled, dropped, ss.undelivered + left_items, qs.backlog);
-	if (is->cut)
-		log_msg("ZRA0209W",
-		        "%" PRIu64 " records arrived cut 16 bytes short by auditd (%" PRIu64
-		        " cut EOE records skipped); see ZRA0207E",
-		        is->cut, is->cut_eoe);
-	reader_log_summary(p->rd, ss.set_aside, p->set_aside_file);
-}
-
 /* A fleet's node fell silent or is back: into the trail too (selfreport.h). */
 static void tell_node(void *arg, const char *node, bool silent, double silent_for, uint64_t records)
 {
@@ -660,8 +518,12 @@ int main(int argc, char **argv)
 	sigset_t waitmask;
 	int rc = 0;
 
-	if (parse_args(argc, argv, &p.opt) != 0)
+	if (args_parse(argc, argv, "", &p.opt, stderr) != 0)
 		return 1;
+	if (p.opt.help) {
+		args_usage(stdout);
+		return 0;
+	}
 	if (p.opt.version) {
 		printf("%s %s\n", PROG, PACKAGE_VERSION);
 		return 0;
@@ -674,7 +536,7 @@ int main(int argc, char **argv)
 	p.waitmask = &waitmask;
 	p.lock_fd = -1;
 	umask(077);
-	make_ident(p.opt.config_path, p.ident, sizeof(p.ident));
+	args_ident(p.opt.config_path, p.ident, sizeof(p.ident));
 	log_open(p.ident, p.opt.to_stderr);
 	if (p.opt.audisp_layout)
 		log_msg("ZRA0110I", "%s does not exist; using %s (the audispd layout of audit 2.x)",
@@ -688,7 +550,7 @@ int main(int argc, char **argv)
 		selfreport_stop(p.sr, why, reader_clock(), (int64_t)time(NULL));
 		queue_close(p.q);
 		stop_sender(p.snd, p.cfg.drain_timeout, stop_now(), &waitmask, stop_now);
-		log_summary(&p);
+		operate_summary(p.rd, p.q, p.snd, p.set_aside_file);
 	}
 	finish(&p);
 	log_close();

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mapper.h"
 #include "metrics.h"
+#include "reader.h"
 #include "spool.h"
 #include "report.h"
 
@@ -301,4 +302,43 @@ int operate_dump(struct operate *op, const struct input *in, struct queue *q, st
 	}
 	log_msg("ZRA0602I", "state written to %s", path);
 	return 0;
+}
+
+/* The exit summary (ZRA0002I, ZRA0209W), then the spool's and the intake
+ * log's (reader.h). */
+void operate_summary(struct reader *rd, struct queue *q, struct sender *snd,
+                     const char *set_aside_file)
+{
+	const struct input_stats *is = input_stats(reader_input(rd));
+	struct sender_stats ss;
+	struct queue_stats qs;
+	struct reader_stats rs;
+	uint64_t left_events = 0, left_items = 0;
+	char settled[256], dropped[256];
+	size_t off = 0;
+
+	queue_discard(q, &left_events, &left_items);
+	queue_stats(q, &qs);
+	sender_stats(snd, &ss);
+	reader_stats(rd, &rs);
+	for (int i = 0; i < SETTLED_N; i++)
+		off += (size_t)snprintf(settled + off, sizeof(settled) - off, " %s=%" PRIu64,
+		                        sender_settled_name(i), ss.settled[i]);
+	off = (size_t)snprintf(dropped, sizeof(dropped), " not_spooled=%" PRIu64, qs.dropped_items);
+	for (int i = 0; i < DROPPED_N; i++)
+		off += (size_t)snprintf(dropped + off, sizeof(dropped) - off, " %s=%" PRIu64,
+		                        sender_dropped_name(i), ss.dropped[i]);
+	log_msg("ZRA0002I",
+	        "exiting: %" PRIu64 " records read, %" PRIu64 " events, %" PRIu64 " items queued, "
+	        "%" PRIu64 " requests with %" PRIu64 " items sent (%" PRIu64 " resent); "
+	        "settled:%s; set aside or dropped items:%s; undelivered at exit: %" PRIu64
+	        " items and %" PRIu64 " events not yet read back, kept in the spool",
+	        is->records, rs.events, rs.items_queued, ss.requests, ss.items_sent, ss.resent,
+	        settled, dropped, ss.undelivered + left_items, qs.backlog);
+	if (is->cut)
+		log_msg("ZRA0209W",
+		        "%" PRIu64 " records arrived cut 16 bytes short by auditd (%" PRIu64
+		        " cut EOE records skipped); see ZRA0207E",
+		        is->cut, is->cut_eoe);
+	reader_log_summary(rd, ss.set_aside, set_aside_file);
 }

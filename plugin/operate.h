@@ -73,4 +73,13 @@ void operate_tick(struct operate *op, const struct input *in, struct queue *q, s
 /* Write the state file. 0, or -1 (logged). */
 int operate_dump(struct operate *op, const struct input *in, struct queue *q, struct sender *snd);
 
+/* At exit, after the sender stopped: what is still queued is let go (it
+ * stays in the spool), then the exit summary is logged: records read,
+ * events, items, requests, outcomes, what was set aside or dropped, what
+ * stays for the next start (ZRA0002I; ZRA0209W when auditd cut records),
+ * and the spool's and intake log's own (ZRA0018I, ZRA0020I). */
+struct reader;
+void operate_summary(struct reader *rd, struct queue *q, struct sender *snd,
+                     const char *set_aside_file);
+
 #endif

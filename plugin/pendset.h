@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "intake.h"
+#include "eventid.h"
 
 /* An event with records waiting. */
 struct pend {
