@@ -5,8 +5,8 @@
  * exec an s390x program there, so every program of the build a test starts
  * (plugin, simulator) goes through ZR_EMULATOR (one program, e.g.
  * "qemu-s390x"; its library root comes from QEMU_LD_PREFIX). Unset, both
- * functions change nothing. Header-only, for the unit tests' sim_child.h and
- * the integration harness alike. */
+ * functions change nothing. Header-only, for launch.h (which starts every
+ * child of the C tests) and the shell commands the tests build. */
 #ifndef ZR_TEST_EMULATOR_H
 #define ZR_TEST_EMULATOR_H
 

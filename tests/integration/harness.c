@@ -3,7 +3,7 @@
 #include <zr-autoconf.h> /* _GNU_SOURCE and friends, before any system header */
 
 #include "harness.h"
-#include "emulator.h"
+#include "launch.h"
 #include "shared_logs.h"
 
 #include <auparse.h>
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -126,18 +125,12 @@ TCase *zr_tcase(Suite *s, const char *name, double timeout)
 
 double zr_scale(void)
 {
-	const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
-	double v = m ? atof(m) : 1.0;
-
-	return v >= 1.0 ? v : 1.0;
+	return zr_launch_scale();
 }
 
 double zr_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return zr_launch_now();
 }
 
 void zr_sleep(double seconds)
@@ -257,127 +250,61 @@ static const char *builddir(void)
 	return b && *b ? b : BUILDDIR;
 }
 
-/* fork + exec argv with stdin from in_fd, stdout/stderr to out_path. */
+/* zr_launch, remembered for zr_reap_all. */
 static pid_t spawn(char *const *argv, int in_fd, int close_fd, const char *out_path)
 {
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	pid_t pid = zr_launch(argv, in_fd, close_fd, out_path);
 
-	if (pid != 0) {
-		if (pid > 0)
-			child_add(pid);
-		return pid;
-	}
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	signal(SIGPIPE, SIG_DFL);
-	int out = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	if (out < 0)
-		_exit(127);
-	if (in_fd >= 0)
-		dup2(in_fd, 0);
-	else
-		dup2(open("/dev/null", O_RDONLY), 0);
-	dup2(out, 1);
-	dup2(out, 2);
-	if (close_fd >= 0)
-		close(close_fd);
-	/* Start with an empty signal mask, as auditd does. */
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	zr_execv_emulated(argv);
-	dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	if (pid > 0)
+		child_add(pid);
+	return pid;
 }
 
 static int wait_pid(pid_t pid, double timeout, int *status)
 {
-	double end = zr_now() + timeout;
+	int r = zr_launch_reap(pid, timeout, status);
 
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-		if (r == pid) {
-			child_forget(pid);
-			return 0;
-		}
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (zr_now() >= end)
-			return 1;
-		zr_sleep(0.02);
-	}
+	if (r == 0)
+		child_forget(pid);
+	return r;
 }
 
 int zr_sim_start(struct zr_sim *s, const char *dir, int port, const char *const *args)
 {
-	char *argv[64];
-	size_t n = 0;
-	char listen[64], *portfile = zr_path(dir, "sim.port");
+	char *program = zr_path(builddir(), "tests/sim/zos-remote-sim");
+	char *portfile = zr_path(dir, "sim.port");
+	struct zr_sim_launch l = {.program = program,
+	                          .port = port,
+	                          .port_file = portfile,
+	                          .duration = 200,
+	                          .args = args};
+	int got;
 
 	memset(s, 0, sizeof *s);
 	s->dir = strdup(dir);
 	s->journal = zr_path(dir, "journal.jsonl");
 	s->errlog = zr_path(dir, "sim.log");
-	unlink(portfile);
-	snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-	argv[n++] = zr_path(builddir(), "tests/sim/zos-remote-sim");
-	argv[n++] = "--listen";
-	argv[n++] = listen;
-	argv[n++] = "--port-file";
-	argv[n++] = portfile;
-	argv[n++] = "--journal";
-	argv[n++] = s->journal;
-	argv[n++] = "--duration";
-	argv[n++] = "200";
-	for (size_t i = 0; args && args[i] && n < 62; i++)
-		argv[n++] = (char *)args[i];
-	argv[n] = NULL;
-	s->pid = spawn(argv, -1, -1, s->errlog);
-	free(argv[0]);
-	if (s->pid < 0) {
-		free(portfile);
+	l.journal = s->journal;
+	l.log = s->errlog;
+	got = zr_sim_launch(&l, &s->pid);
+	if (s->pid > 0)
+		child_add(s->pid);
+	free(program);
+	free(portfile);
+	if (got < 0) {
+		zr_sim_stop(s, SIGKILL);
 		return -1;
 	}
-	double end = zr_now() + 10 * zr_scale();
-	while (zr_now() < end) {
-		char *txt = zr_read_file(portfile, NULL);
-		if (txt && atoi(txt) > 0) {
-			s->port = atoi(txt);
-			free(txt);
-			free(portfile);
-			return 0;
-		}
-		free(txt);
-		int st;
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			child_forget(s->pid);
-			s->pid = 0;
-			break;
-		}
-		zr_sleep(0.02);
-	}
-	char *log = zr_read_file(s->errlog, NULL);
-	fprintf(stderr, "simulator did not write %s; its output:\n%s\n", portfile, log ? log : "");
-	free(log);
-	free(portfile);
-	zr_sim_stop(s, SIGKILL);
-	return -1;
+	s->port = got;
+	return 0;
 }
 
 void zr_sim_stop(struct zr_sim *s, int sig)
 {
-	int st;
-
 	if (s->pid <= 0)
 		return;
-	kill(s->pid, sig ? sig : SIGTERM);
-	if (wait_pid(s->pid, 5 * zr_scale(), &st) != 0) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, &st, 0);
-		child_forget(s->pid);
-	}
+	zr_launch_stop(s->pid, sig ? sig : SIGTERM, ZR_LAUNCH_STOP_S);
+	child_forget(s->pid);
 	s->pid = 0;
 }
 

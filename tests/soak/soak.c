@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "launch.h"
+
 #define JUNK_SERIAL  3000000000UL
 #define JUNK_TIME    "999.000"
 #define DRAIN_S      60
@@ -461,28 +463,6 @@ static void generate(struct out *o, unsigned long long lines, unsigned mut_permi
 
 /* ---- processes ---- */
 
-static pid_t spawn(char *const argv[], int in_fd, const char *out_path)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0)
-			_exit(126);
-		if (in_fd >= 0)
-			dup2(in_fd, STDIN_FILENO);
-		else
-			dup2(open("/dev/null", O_RDONLY), STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Reap pid within secs; false (and kill it) when it does not exit. */
 static bool reap(pid_t pid, double secs, int *status, struct rusage *ru)
 {
@@ -636,10 +616,10 @@ int main(int argc, char **argv)
 	const char *dir = arg(argc, argv, "--dir", NULL);
 	unsigned long long lines = strtoull(arg(argc, argv, "--lines", "1000000"), NULL, 10);
 	unsigned mut = (unsigned)strtoul(arg(argc, argv, "--mutate-permille", "200"), NULL, 10);
-	char *samples, *journal, *portf, *conf, *simlog, *plog, durs[32];
+	char *samples, *journal, *portf, *conf, *simlog, *plog;
 	struct figures fg = {0};
 	struct verdict v = {0};
-	int port = 0, st_plugin = 0, st_sim = 0;
+	int st_plugin = 0;
 	struct rusage ru;
 
 	if (!plugin || !sim || !shared || !dir)
@@ -655,22 +635,17 @@ int main(int argc, char **argv)
 		die("out of memory");
 	load_samples(samples);
 	unlink(journal);
-	unlink(portf);
 
 	/* the simulator: bounded life, long enough for the run */
-	snprintf(durs, sizeof(durs), "%llu", 600 + lines / 1000);
-	char *sargv[] = {(char *)sim, "--listen",  "127.0.0.1:0", "--port-file",
-	                 portf,       "--journal", journal,       "--duration",
-	                 durs,        "--quiet",   NULL};
-	pid_t spid = spawn(sargv, -1, simlog);
-	for (int i = 0; i < 500 && port <= 0; i++) {
-		char *p = read_all(portf, NULL);
-		port = p ? atoi(p) : 0;
-		free(p);
-		if (port <= 0)
-			usleep(20000);
-	}
-	if (port <= 0)
+	struct zr_sim_launch sl = {.program = sim,
+	                           .port_file = portf,
+	                           .journal = journal,
+	                           .duration = (unsigned)(600 + lines / 1000),
+	                           .quiet = true,
+	                           .log = simlog};
+	pid_t spid = 0;
+	int port = zr_sim_launch(&sl, &spid);
+	if (port < 0)
 		die("the simulator did not start (see %s)", simlog);
 
 	FILE *cf = fopen(conf, "w");
@@ -691,7 +666,9 @@ int main(int argc, char **argv)
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		die("pipe: %s", strerror(errno));
 	char *pargv[] = {(char *)plugin, "--stderr", conf, NULL};
-	pid_t ppid = spawn(pargv, pfd[0], plog);
+	pid_t ppid = zr_launch(pargv, pfd[0], -1, plog);
+	if (ppid < 0)
+		die("fork: %s", strerror(errno));
 	close(pfd[0]);
 
 	struct out o = {.fd = pfd[1], .cap = 1 << 20};
@@ -702,8 +679,7 @@ int main(int argc, char **argv)
 	double t_fed = now();
 	bool exited = reap(ppid, DRAIN_S + 30, &st_plugin, &ru);
 	double t_end = now();
-	kill(spid, SIGTERM);
-	reap(spid, 30, &st_sim, NULL);
+	zr_launch_stop(spid, SIGTERM, 30);
 	expect_index(fg.serials);
 	check_journal(journal, &v, stdout);
 

@@ -1,6 +1,6 @@
 /* sim_child.h - for the tests that need a live simulator: run the built
- * simulator as a child on a free port, read its journal. (Items to send
- * are built with test_items.h.)
+ * simulator as a child on a free port (tests/launch.h starts and stops it),
+ * read its journal. (Items to send are built with test_items.h.)
  *
  * Header-only (static functions) so each test program stays one .c file
  * and no test library needs its own Makefile rules. */
@@ -8,17 +8,13 @@
 #define ZR_TEST_SIM_CHILD_H
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "emulator.h"
+#include "launch.h"
 
 #define SIM_SKIP 77 /* automake: the test was skipped */
 
@@ -78,78 +74,39 @@ static inline int sim_mkdir(struct sim_child *s)
 	return 0;
 }
 
-/* Wait (5 s at most) for the port the child writes once it listens.
- * Polls because the simulator picks a free port itself (127.0.0.1:0). */
-static inline int sim_wait_port(struct sim_child *s, const char *portfile)
-{
-	for (int i = 0; i < 500; i++) {
-		FILE *f = fopen(portfile, "r");
-
-		if (f) {
-			int ok = fscanf(f, "%u", &s->port) == 1;
-
-			fclose(f);
-			if (ok)
-				return 0;
-		}
-		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-			s->pid = 0; /* reaped: nothing left to stop */
-			return -1;
-		}
-		usleep(10000);
-	}
-	return -1;
-}
-
 /* Start the simulator in s->dir (made by sim_mkdir) with extra arguments
- * (NULL-terminated, at most 20); later ones win over the defaults here
+ * (NULL-terminated, at most 50); later ones win over the defaults here
  * (--duration, say). Returns 0 once it listens, -1 if it did not. */
 static inline int sim_spawn(struct sim_child *s, const char *const *extra)
 {
 	char portfile[128];
-	const char *argv[32];
-	int n = 0;
+	struct zr_sim_launch l = {.program = sim_path(),
+	                          .port_file = portfile,
+	                          .journal = s->journal,
+	                          .duration = 60,
+	                          .quiet = true,
+	                          .args = extra};
+	int port;
 
-	if (!sim_path())
+	if (!l.program)
 		return -1;
 	snprintf(portfile, sizeof(portfile), "%s/port", s->dir);
-	argv[n++] = sim_path();
-	argv[n++] = "--listen";
-	argv[n++] = "127.0.0.1:0";
-	argv[n++] = "--port-file";
-	argv[n++] = portfile;
-	argv[n++] = "--journal";
-	argv[n++] = s->journal;
-	argv[n++] = "--duration";
-	argv[n++] = "60";
-	argv[n++] = "--quiet";
-	for (int i = 0; extra && extra[i] && n < 30; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	s->pid = fork();
-	if (s->pid < 0) {
-		s->pid = 0;
+	port = zr_sim_launch(&l, &s->pid);
+	if (port < 0)
 		return -1;
-	}
-	if (s->pid == 0) {
-		zr_execv_emulated((char *const *)argv);
-		_exit(127);
-	}
-	return sim_wait_port(s, portfile);
+	s->port = (unsigned)port;
+	return 0;
 }
 
-/* Send sig to the child and reap it. Returns its wait status, or -1 when
- * none runs or it could not be reaped. */
+/* Send sig to the child and reap it (SIGKILL if it is not gone within
+ * ZR_LAUNCH_STOP_S, scaled). Returns its wait status, or -1 when none runs
+ * or it could not be reaped. */
 static inline int sim_end(struct sim_child *s, int sig)
 {
 	pid_t pid = s->pid;
-	int status;
 
-	if (pid <= 0)
-		return -1;
 	s->pid = 0;
-	kill(pid, sig);
-	return waitpid(pid, &status, 0) == pid ? status : -1;
+	return zr_launch_stop(pid, sig, ZR_LAUNCH_STOP_S);
 }
 
 /* Remove s->dir and all in it; returns 0, or -1. */
