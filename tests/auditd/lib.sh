@@ -101,6 +101,7 @@ restore_kernel_audit() {
 # 0750 bits set; 4.2: at least 0550, not group/world writable; dirname >= 4
 # chars): skip when $PLUGIN is not such a file.
 plugin_trusted() {
+	require_host_arch "$PLUGIN"
 	require_trusted_plugin "$PLUGIN"
 	[ ${#ZR_BUILDDIR} -ge 4 ] || skip "auditd needs the plugin's directory name to be 4 characters or more"
 }

@@ -112,6 +112,7 @@ require_tools ip unshare mount jq flock auditctl awk
 [ -e /etc/audit/audisp-remote.conf ] || skip "/etc/audit/audisp-remote.conf is missing (the bind mount needs a file there)"
 [ -x "$PLUGIN" ] || hard_fail "plugin not built: $PLUGIN (run make first)"
 [ -x "$SIM" ] || hard_fail "simulator not built: $SIM (run make first)"
+require_host_arch "$PLUGIN"
 require_trusted_plugin "$PLUGIN"
 [ "$HOSTS" -ge 1 ] && [ "$HOSTS" -le 50 ] || hard_fail "ZR_FLEET_HOSTS must be 1-50"
 

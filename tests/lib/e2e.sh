@@ -60,6 +60,20 @@ require_trusted_plugin() { # path
 	fi
 }
 
+# Skip when the program $1 is built for another architecture than this
+# host's (tests/run-s390x: an s390x build run under qemu-user): the
+# host's auditd would exec it, which fails without binfmt_misc and with it
+# runs qemu (no process of the plugin's name). The integration suites
+# cover the plugin there. ELF byte order (EI_DATA) and e_machine, against
+# the shell's.
+require_host_arch() { # path
+	local a b
+	a=$(od -An -tx1 -j5 -N1 "$1" | tr -d ' ')$(od -An -tx1 -j18 -N2 "$1" | tr -d ' ')
+	b=$(readlink -f "$(command -v sh)")
+	b=$(od -An -tx1 -j5 -N1 "$b" | tr -d ' ')$(od -An -tx1 -j18 -N2 "$b" | tr -d ' ')
+	[ "$a" = "$b" ] || skip "$1 is built for another architecture than this host's; auditd cannot run it here"
+}
+
 # Skip unless every named command is installed.
 require_tools() {
 	local tool
