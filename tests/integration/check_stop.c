@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "emulator.h"
 #include "harness.h"
 
 #define EXIT_BOUND 1.5 /* seconds; the goal is 0.5 */
@@ -340,7 +341,8 @@ START_TEST(test_two_configs_one_spool)
 	}
 	char *out = zr_path(dir, "check.out");
 	snprintf(cmd, sizeof cmd,
-	         "%s/plugin/audispd-zos-remote --check --plugins-dir %s %s >%s 2>&1",
+	         "%s%s/plugin/audispd-zos-remote --check --plugins-dir %s %s >%s 2>&1",
+	         zr_emulator_prefix(), /* qemu-s390x under tests/run-s390x */
 	         getenv("ZR_BUILDDIR") && *getenv("ZR_BUILDDIR") ? getenv("ZR_BUILDDIR") : BUILDDIR,
 	         pd, a, out);
 	int rc = system(cmd);
