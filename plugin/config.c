@@ -270,7 +270,7 @@ void config_defaults(struct config *c)
 	c->batch_bytes = 262144;
 	c->linger_ms = 5;
 	c->linger_max_ms = 250;
-	c->read_coalesce_ms = 20;
+	c->read_coalesce_ms = 50;
 	c->drain_timeout = 0;
 	c->log_interval = 60;
 	c->spool_max_size = 1024;
