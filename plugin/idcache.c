@@ -15,9 +15,9 @@
  * ending in "id" (pid, ppid, ...), and a linear scan of the 22 for each
  * was 2% of the CPU of a burst (perf, issue 14). */
 static const char *const fields[] = {
-        "auid", "egid", "euid", "fsgid", "fsuid", "gid", "id", "igid", "inode_gid",
-        "inode_uid", "iuid", "new_gid", "oauid", "obj_gid", "obj_uid", "ogid", "old-auid",
-        "ouid", "sauid", "sgid", "suid", "uid",
+        "auid",      "egid",      "euid",  "fsgid",   "fsuid", "gid",     "id",      "igid",
+        "inode_gid", "inode_uid", "iuid",  "new_gid", "oauid", "obj_gid", "obj_uid", "ogid",
+        "old-auid",  "ouid",      "sauid", "sgid",    "suid",  "uid",
 };
 
 struct entry {

@@ -1,5 +1,6 @@
 /* mapper.c - one Linux audit event -> remote audit items, per shared/spec/mapping.md. */
 #include "mapper.h"
+#include "rectext.h"
 
 #include <errno.h>
 #include <libaudit.h>
@@ -262,8 +263,8 @@ struct map_run {
 /* What a pass over one part of the event finds. */
 struct map_scan {
 	bool found;             /* a record other than EOE exists */
-	const char *first_type; /* its type name (libaudit's static text), or
-	                         * NULL when libaudit has no name for it */
+	const char *first_type; /* its type name (record_type_name), or NULL */
+	size_t first_type_len;
 	int first_type_num;
 };
 
@@ -276,6 +277,22 @@ static int qualifier_of(const char *name, const char *value)
 		                                                           : ITEM_QUAL_SUCCESS;
 	return strcmp(value, "failed") == 0 || strcmp(value, "0") == 0 ? ITEM_QUAL_FAIL
 	                                                               : ITEM_QUAL_SUCCESS;
+}
+
+/* The type name of the record auparse is on, *len bytes: libaudit's, or
+ * when libaudit has none (a type newer than the library: URINGOP with
+ * 3.0.6) the one the record's text gives (rectext.h), so RACF sees the
+ * type rather than UNKNOWN[-1]; NULL when neither has one. */
+static const char *record_type_name(auparse_state_t *au, size_t *len)
+{
+	const char *tn = auparse_get_type_name(au);
+
+	if (tn) {
+		*len = strlen(tn);
+		return tn;
+	}
+	const char *text = auparse_get_record_text(au);
+	return text ? rectext_type(text, len) : NULL;
 }
 
 /* First pass over a part of the event: the first success= and res= values
@@ -291,15 +308,18 @@ static void scan_part(auparse_state_t *au, const struct map_opts *o, struct item
 	do {
 		if (auparse_get_type(au) == AUDIT_EOE)
 			continue;
-		const char *tn = auparse_get_type_name(au);
+		size_t tlen;
+		const char *tn = record_type_name(au, &tlen);
 		if (!s->found) {
 			s->found = true;
 			s->first_type = tn;
+			s->first_type_len = tlen;
 			s->first_type_num = auparse_get_type(au);
 		}
 		/* The first record whose type has its own code decides: the
 		 * SYSCALL record of a CONFIG_CHANGE event is policy too. */
-		if (o->event_code == MAP_EVENT_BY_TYPE && ev->event == ITEM_EVENT_AUTHORIZATION)
+		if (o->event_code == MAP_EVENT_BY_TYPE && ev->event == ITEM_EVENT_AUTHORIZATION &&
+		    tn && tn[tlen] == '\0')
 			ev->event = map_event_code_for_type(tn);
 		if (ev->succ_q >= 0 || auparse_first_field(au) <= 0)
 			continue;
@@ -336,14 +356,14 @@ static void settle(struct map_run *r)
 	}
 }
 
-/* Append the record type name to scratch: auparse's name, or UNKNOWN[n]
- * when libaudit has no name for the number. */
-static int append_type_name(struct buf *sc, const char *tn, int num)
+/* Append the record type name (tlen bytes) to scratch, or UNKNOWN[n]
+ * when there is none. */
+static int append_type_name(struct buf *sc, const char *tn, size_t tlen, int num)
 {
 	char tmp[32];
 
 	if (tn)
-		return map_escape(tn, strlen(tn), sc);
+		return map_escape(tn, tlen, sc);
 	int n = snprintf(tmp, sizeof(tmp), "UNKNOWN[%d]", num);
 	return map_escape(tmp, (size_t)n, sc);
 }
@@ -359,7 +379,7 @@ static int make_logstring(struct map_run *r, const struct map_scan *s, const cha
 	buf_reset(sc);
 	if (buf_append(sc, "Linux (", 7) < 0 || map_escape(node, strlen(node), sc) < 0 ||
 	    buf_append(sc, "): type: ", 9) < 0 ||
-	    append_type_name(sc, s->first_type, s->first_type_num) < 0)
+	    append_type_name(sc, s->first_type, s->first_type_len, s->first_type_num) < 0)
 		return -1;
 	size_t n = map_escaped_cut((const char *)sc->data, sc->len, ITEM_LOGSTRING_MAX);
 	return item_list_add_str(r->l, (const char *)sc->data, n, &r->ev->proto.logstring);
@@ -714,11 +734,60 @@ static int set_resource(struct map_run *r)
 {
 	struct buf *sc = &r->l->scratch;
 
+	size_t tlen;
+	const char *tn = record_type_name(r->au, &tlen);
+
 	buf_reset(sc);
-	if (append_type_name(sc, auparse_get_type_name(r->au), auparse_get_type(r->au)) < 0)
+	if (append_type_name(sc, tn, tlen, auparse_get_type(r->au)) < 0)
 		return -1;
 	size_t n = map_escaped_cut((const char *)sc->data, sc->len, ITEM_RESOURCE_MAX);
 	return item_list_add_str(r->l, (const char *)sc->data, n, &r->ev->proto.resource);
+}
+
+/* One 114 relocate name=value from the record's text (rectext.h): raw,
+ * escaped and split as map_field does. */
+static int map_text_field(struct map_run *r, const struct rectext_field *f)
+{
+	struct buf *sc = &r->l->scratch;
+
+	buf_reset(sc);
+	if (escape_bytes(f->name, f->nlen, sc, memchr(f->name, MAP_HIDE_LEAD, f->nlen) != NULL) < 0)
+		return -1;
+	size_t nl = sc->len;
+	if (buf_append(sc, "=", 1) < 0 ||
+	    escape_bytes(f->val, f->vlen, sc, memchr(f->val, MAP_HIDE_LEAD, f->vlen) != NULL) < 0)
+		return -1;
+	if (sc->len <= r->ev->field_limit)
+		return emit_field(r, sc->data, sc->len);
+	return emit_split(r, nl, sc->len);
+}
+
+/* libauparse < 3.1 gave the first RECTEXT_OLD_AUPARSE_FIELDS fields of a
+ * longer record and dropped the rest: map those from the text, raw (they
+ * have no interpretation; the man page says so). Their place in the text
+ * is after the field auparse gave last: the how-many-th of that name. A
+ * newer libauparse gives every field; the text then has none after it. */
+static int map_text_tail(struct map_run *r)
+{
+	const char *text = auparse_get_record_text(r->au);
+	const char *last = auparse_get_field_name(r->au);
+	struct rectext_iter it;
+	struct rectext_field f;
+	size_t count = 0;
+
+	if (!text || !last || auparse_first_field(r->au) <= 0)
+		return 0;
+	do {
+		const char *n = auparse_get_field_name(r->au);
+		count += n && strcmp(n, last) == 0;
+	} while (auparse_next_field(r->au) > 0);
+	rectext_begin(&it, text);
+	if (!rectext_skip_past(&it, last, count))
+		return 0;
+	while (rectext_next(&it, &f))
+		if (map_text_field(r, &f) < 0)
+			return -1;
+	return 0;
 }
 
 static int map_record(struct map_run *r)
@@ -731,6 +800,8 @@ static int map_record(struct map_run *r)
 		if (map_field(r) < 0)
 			return -1;
 	} while (auparse_next_field(r->au) > 0);
+	if (auparse_get_num_fields(r->au) == RECTEXT_OLD_AUPARSE_FIELDS)
+		return map_text_tail(r);
 	return 0;
 }
 

@@ -122,6 +122,24 @@ static int find_field(const struct cap *c, int ev, size_t i, const char *prefix)
 	"exit=3 a0=ffffff9c a1=55d0 a2=0 a3=0 items=1 ppid=1 pid=2 auid=4242 uid=0 gid=0 "         \
 	"comm=\"cat\" exe=\"/usr/bin/cat\" key=(null)\n"
 
+/* libauparse's own interpretation of field name of the first record of
+ * text, in a static buffer. */
+static const char *lib_interpretation(const char *text, const char *name)
+{
+	static char out[256];
+	auparse_state_t *au = auparse_init(AUSOURCE_BUFFER, text);
+
+	ck_assert_ptr_nonnull(au);
+	auparse_set_escape_mode(au, AUPARSE_ESC_RAW);
+	ck_assert_int_eq(auparse_next_event(au), 1);
+	ck_assert_ptr_nonnull(auparse_find_field(au, name));
+	const char *v = auparse_interpret_field(au);
+	ck_assert_ptr_nonnull(v);
+	snprintf(out, sizeof(out), "%s", v);
+	auparse_destroy(au);
+	return out;
+}
+
 START_TEST(test_defaults)
 {
 	struct cap c;
@@ -147,7 +165,11 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(fv(&c, 0, 0, 4), "syscall=openat");
 	ck_assert_str_eq(fv(&c, 0, 0, 5), "success=yes");
 	ck_assert_str_eq(fv(&c, 0, 0, 6), "exit=3");
-	ck_assert_str_eq(fv(&c, 0, 0, 7), "a0=AT_FDCWD");
+	/* What libauparse itself says a0 means: 3.0.9 and later AT_FDCWD,
+	 * 3.0.6 0xffffff9c; the mapper sends the library's word. */
+	char a0[300];
+	snprintf(a0, sizeof(a0), "a0=%s", lib_interpretation(SYSCALL_0x1234, "a0"));
+	ck_assert_str_eq(fv(&c, 0, 0, 7), a0);
 	ck_assert_int_ge(find_field(&c, 0, 0, "uid=root"), 0);
 	ck_assert_int_ge(find_field(&c, 0, 0, "comm=cat"), 0);
 	/* Every field of the record, in order: 2 head + 18 fields. */
@@ -819,6 +841,13 @@ START_TEST(test_type_separator_no_crash)
 	cap_init(&c);
 	feed(&c, "type=\x1d"
 	         "ATH msg=audit(1700000000.000:3): item=1 cap_fp=0 proctitle=0085gg\n");
+	/* libauparse 3.1.2 to 4.0.3 hand out no event for this record (3.0.x
+	 * and 4.2.1 do); the plugin reports such records at exit ("records
+	 * libauparse never handed out", ZRA0020I). Here: no crash. */
+	if (c.nev == 0) {
+		cap_free(&c);
+		return;
+	}
 	ck_assert_int_eq(c.nev, 1);
 	ck_assert_int_eq(c.rc[0], 1);
 	/* auparse reads what follows \x1d as enrichment: one empty field */
@@ -951,6 +980,53 @@ START_TEST(test_huge_record_continues)
 	cap_free(&c);
 	free(line);
 	free(want);
+}
+END_TEST
+
+/* A type name libaudit does not know (a type newer than the library, as
+ * URINGOP is to 3.0.6) is taken from the record's text, not UNKNOWN[-1]. */
+START_TEST(test_type_newer_than_libaudit)
+{
+	struct cap c;
+
+	cap_init(&c);
+	feed(&c, "type=ZR_NEWER_TYPE msg=audit(1.000:31): foo=bar res=failed\n");
+	ck_assert_int_eq(c.rc[0], 1);
+	ck_assert_str_eq(res_of(&c, 0, 0), "ZR_NEWER_TYPE");
+	ck_assert_str_eq(log_of(&c, 0, 0), "Linux (testhost): type: ZR_NEWER_TYPE");
+	ck_assert_int_ge(find_field(&c, 0, 0, "foo=bar"), 0);
+	cap_free(&c);
+}
+END_TEST
+
+/* Every field of a record of more than 36 (libauparse < 3.1 keeps 36; the
+ * mapper takes the rest from the text), once each and in order, whatever
+ * the library: an EXECVE of 60 arguments. */
+START_TEST(test_many_fields_all_mapped)
+{
+	enum { NARGS = 60 };
+	char line[4096];
+	int o = snprintf(line, sizeof(line), "type=EXECVE msg=audit(1.000:32): argc=%d", NARGS);
+	for (int i = 0; i < NARGS; i++)
+		o += snprintf(line + o, sizeof(line) - (size_t)o, " a%d=\"arg%d\"", i, i);
+	snprintf(line + o, sizeof(line) - (size_t)o, "\n");
+
+	struct cap c;
+	cap_init(&c);
+	feed(&c, line);
+	ck_assert_int_eq(c.rc[0], 1);
+	const struct item_list *l = &c.lists[0];
+	const struct item *it = &l->items[0];
+	ck_assert_uint_eq(it->nfields, 2 + 2 + NARGS); /* heads, type, argc, args */
+	for (int i = 0; i < NARGS; i++) {
+		char bare[32], quoted[32];
+		snprintf(bare, sizeof(bare), "a%d=arg%d", i, i);
+		snprintf(quoted, sizeof(quoted), "a%d=\"arg%d\"", i, i);
+		const char *v = fv(&c, 0, 0, 4 + (uint32_t)i);
+		ck_assert_msg(strcmp(v, bare) == 0 || strcmp(v, quoted) == 0, "field %d: %s", 4 + i,
+		              v);
+	}
+	cap_free(&c);
 }
 END_TEST
 
@@ -1199,7 +1275,10 @@ START_TEST(test_event_in_parts)
 	              "type=EOE msg=audit(1.000:51): \n"
 	              "node=other type=SYSCALL msg=audit(1.000:51): arch=c000003e syscall=2 "
 	              "success=no exit=-2\n");
-	ck_assert_int_ge(h.callbacks, 5); /* auparse split both events */
+	/* auparse splits both events (3.0.9-3.1.5: 5 callbacks) or the first
+	 * (4.0.3, 4.2.1: 4): either way more callbacks than events, so parts
+	 * are joined below. */
+	ck_assert_int_ge(h.callbacks, 4);
 	ck_assert_int_eq(h.c.nev, 3);
 	struct item_list *a = &h.c.lists[0], *b = &h.c.lists[1], *o = &h.c.lists[2];
 	ck_assert_uint_eq(a->nitems, 2);
@@ -1343,7 +1422,12 @@ static void twin_feed(struct twin *w, const char *text, size_t n)
 	auparse_state_t *au = auparse_init(AUSOURCE_FEED, 0);
 	ck_assert_ptr_nonnull(au);
 	auparse_add_callback(au, on_event_twin, w, NULL);
-	ck_assert_int_eq(auparse_feed(au, text, n), 0);
+	/* libauparse 4.2 returns -1 (EBADMSG) when it skipped a line it could
+	 * not read a time stamp from (a real log has some) and goes on with
+	 * the rest; older releases skip them without a word. */
+	errno = 0;
+	int rc = auparse_feed(au, text, n);
+	ck_assert_msg(rc == 0 || errno == EBADMSG, "auparse_feed: %d (%s)", rc, strerror(errno));
 	auparse_flush_feed(au);
 	auparse_destroy(au);
 }
@@ -1528,6 +1612,8 @@ static Suite *mapper_suite(void)
 	tcase_add_test(chars, test_proctitle_not_hex);
 	tcase_add_test(chars, test_type_separator_no_crash);
 	tcase_add_test(chars, test_huge_record_continues);
+	tcase_add_test(chars, test_type_newer_than_libaudit);
+	tcase_add_test(chars, test_many_fields_all_mapped);
 	tcase_set_timeout(chars, 60);
 	suite_add_tcase(s, chars);
 	TCase *mem = tcase_create("memory");
