@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "idcache.h"
+#include "lib_interpret.h"
 #include "input.h"
 #include "mapper.h"
 #include "shared_logs.h"
@@ -122,24 +123,6 @@ static int find_field(const struct cap *c, int ev, size_t i, const char *prefix)
 	"exit=3 a0=ffffff9c a1=55d0 a2=0 a3=0 items=1 ppid=1 pid=2 auid=4242 uid=0 gid=0 "         \
 	"comm=\"cat\" exe=\"/usr/bin/cat\" key=(null)\n"
 
-/* libauparse's own interpretation of field name of the first record of
- * text, in a static buffer. */
-static const char *lib_interpretation(const char *text, const char *name)
-{
-	static char out[256];
-	auparse_state_t *au = auparse_init(AUSOURCE_BUFFER, text);
-
-	ck_assert_ptr_nonnull(au);
-	auparse_set_escape_mode(au, AUPARSE_ESC_RAW);
-	ck_assert_int_eq(auparse_next_event(au), 1);
-	ck_assert_ptr_nonnull(auparse_find_field(au, name));
-	const char *v = auparse_interpret_field(au);
-	ck_assert_ptr_nonnull(v);
-	snprintf(out, sizeof(out), "%s", v);
-	auparse_destroy(au);
-	return out;
-}
-
 START_TEST(test_defaults)
 {
 	struct cap c;
@@ -167,8 +150,10 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(fv(&c, 0, 0, 6), "exit=3");
 	/* What libauparse itself says a0 means: 3.0.9 and later AT_FDCWD,
 	 * 3.0.6 0xffffff9c; the mapper sends the library's word. */
+	char *lib = lib_interpret(SYSCALL_0x1234, "a0");
 	char a0[300];
-	snprintf(a0, sizeof(a0), "a0=%s", lib_interpretation(SYSCALL_0x1234, "a0"));
+	snprintf(a0, sizeof(a0), "a0=%s", lib);
+	free(lib);
 	ck_assert_str_eq(fv(&c, 0, 0, 7), a0);
 	ck_assert_int_ge(find_field(&c, 0, 0, "uid=root"), 0);
 	ck_assert_int_ge(find_field(&c, 0, 0, "comm=cat"), 0);
