@@ -287,6 +287,7 @@ static const char *record_type_name(auparse_state_t *au, size_t *len)
 {
 	const char *tn = auparse_get_type_name(au);
 
+	*len = 0;
 	if (tn) {
 		*len = strlen(tn);
 		return tn;
@@ -308,7 +309,7 @@ static void scan_part(auparse_state_t *au, const struct map_opts *o, struct item
 	do {
 		if (auparse_get_type(au) == AUDIT_EOE)
 			continue;
-		size_t tlen;
+		size_t tlen = 0;
 		const char *tn = record_type_name(au, &tlen);
 		if (!s->found) {
 			s->found = true;
@@ -734,7 +735,7 @@ static int set_resource(struct map_run *r)
 {
 	struct buf *sc = &r->l->scratch;
 
-	size_t tlen;
+	size_t tlen = 0;
 	const char *tn = record_type_name(r->au, &tlen);
 
 	buf_reset(sc);

@@ -81,6 +81,7 @@ const char *rectext_type(const char *text, size_t *len)
 	struct rectext_iter it;
 	struct rectext_field f;
 
+	*len = 0;
 	rectext_begin(&it, text);
 	for (int i = 0; i < 2 && rectext_next(&it, &f); i++) {
 		if (is(f.name, f.nlen, "type")) {

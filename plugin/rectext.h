@@ -42,7 +42,7 @@ void rectext_begin(struct rectext_iter *it, const char *text);
 bool rectext_next(struct rectext_iter *it, struct rectext_field *f);
 
 /* The value of the record's type= field (the first field, or the second
- * after node=), *len bytes; NULL when it has none or an empty one. */
+ * after node=), *len bytes; NULL (and *len 0) when it has none or an empty one. */
 const char *rectext_type(const char *text, size_t *len);
 
 /* Position it after the count-th field named name (count >= 1), or after
