@@ -75,13 +75,7 @@ static int id_cmp(const struct intake_id *a, const struct intake_id *b)
 
 uint32_t intake_node_hash(const char *node, size_t len)
 {
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; node && i < len; i++) {
-		h ^= (unsigned char)node[i];
-		h *= 16777619u;
-	}
-	return h;
+	return eventid_node_hash(node, len);
 }
 
 /* Digits at *p (strtoul's reading of them, without its locale and sign

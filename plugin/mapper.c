@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "eventid.h"
 
 #define MAP_DEFAULT_CLASS        "@LINUX"
 #define MAP_DEFAULT_FIELD_LENGTH 1024
@@ -398,13 +399,7 @@ static bool same_event(const struct item_list *l, const au_event_t *e)
 
 uint32_t map_node_hash(const char *node, size_t n)
 {
-	uint32_t h = 2166136261U;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)node[i];
-		h *= 16777619U;
-	}
-	return h;
+	return eventid_node_hash(node, n);
 }
 
 uint16_t map_node_tag(const char *node, size_t n)

@@ -49,7 +49,7 @@ enum map_link {
 
 /* The 32-bit FNV-1a hash of a node name (n bytes, as written after
  * node=): offset basis 2166136261, each byte XORed in, then multiplied by
- * 16777619 modulo 2^32. (intake_node_hash computes the same.) */
+ * 16777619 modulo 2^32 (eventid_node_hash, which the intake log uses too). */
 uint32_t map_node_hash(const char *node, size_t n);
 /* The 16-bit tag of a node name: map_node_hash(), its high half XOR its
  * low half. "host1" -> 0x3924. */
