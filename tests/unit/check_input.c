@@ -182,6 +182,18 @@ START_TEST(string_node_prefix)
 }
 END_TEST
 
+/* An empty node= is no node: the event arrives whatever the release
+ * (libauparse 4.2 would skip such a record as malformed). */
+START_TEST(string_empty_node)
+{
+	fresh(CONFIG_FORMAT_STRING);
+	feed_str("node= type=PROCTITLE msg=audit(1607101583.160:8481): proctitle=\"bash\"\n"
+	         "node= type=EOE msg=audit(1607101583.160:8481): \n");
+	ck_assert_str_eq(seen.events, "8481:PROCTITLE;");
+	ck_assert_int_eq(input_stats(in)->rejected, 0);
+}
+END_TEST
+
 /* log_format = ENRICHED: the interpretation comes from the record. */
 START_TEST(string_enriched)
 {
@@ -930,6 +942,7 @@ static Suite *input_suite(void)
 	tcase_add_test(t, string_every_boundary);
 	tcase_add_test(t, string_random_chunks);
 	tcase_add_test(t, string_node_prefix);
+	tcase_add_test(t, string_empty_node);
 	tcase_add_test(t, string_enriched);
 	tcase_add_test(t, string_empty_lines_skipped);
 	tcase_add_test(t, string_missing_newline_flushed);
