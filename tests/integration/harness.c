@@ -472,13 +472,17 @@ int zr_plugin_exit_code(const struct zr_plugin *p)
 
 void zr_plugin_kill(struct zr_plugin *p)
 {
-	zr_plugin_close_input(p);
+	/* SIGKILL before the pipe closes: auditd's end stays open under a
+	 * kill -9, and an EOF first would let the plugin begin a clean stop
+	 * (and remove its running marker) if this process is slow to send
+	 * the signal. */
 	if (p->pid > 0 && !p->reaped) {
 		kill(p->pid, SIGKILL);
 		waitpid(p->pid, &p->status, 0);
 		child_forget(p->pid);
 		p->reaped = true;
 	}
+	zr_plugin_close_input(p);
 }
 
 void zr_plugin_free(struct zr_plugin *p)

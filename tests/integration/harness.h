@@ -103,7 +103,7 @@ void zr_plugin_wait_read(const struct zr_plugin *p);
 bool zr_plugin_wait(struct zr_plugin *p, double timeout);
 /* Exit code when it exited normally, else -1 - signal number. */
 int zr_plugin_exit_code(const struct zr_plugin *p);
-/* SIGKILL (if still running) and reap. */
+/* SIGKILL (if still running) and reap, then close its input. */
 void zr_plugin_kill(struct zr_plugin *p);
 void zr_plugin_free(struct zr_plugin *p);
 /* Its log so far (caller frees; "" when empty). */
