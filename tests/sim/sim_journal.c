@@ -4,30 +4,37 @@
 #include "sim_journal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int journal_open(struct journal *j, const char *path, char *err, size_t errlen)
 {
-	j->f = fopen(path, "ae");
-	if (!j->f) {
+	*j = (struct journal){0};
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (j->fd < 0) {
 		snprintf(err, errlen, "%s: cannot open journal: %s", path, strerror(errno));
 		return -1;
 	}
+	j->on = true;
 	return 0;
 }
 
 void journal_close(struct journal *j)
 {
-	if (j->f)
-		fclose(j->f);
-	j->f = NULL;
+	if (!j->on)
+		return;
+	journal_flush(j);
+	close(j->fd);
+	free(j->buf);
+	*j = (struct journal){0};
 }
 
 bool journal_enabled(const struct journal *j)
 {
-	return j->f != NULL;
+	return j->on;
 }
 
 void journal_time(char *buf, size_t len)
@@ -43,7 +50,7 @@ void journal_time(char *buf, size_t len)
 json_t *journal_new(const struct journal *j, const char *kind)
 {
 	char now[32];
-	if (!j->f)
+	if (!j->on)
 		return NULL;
 	json_t *o = json_object();
 	if (!o)
@@ -54,36 +61,70 @@ json_t *journal_new(const struct journal *j, const char *kind)
 	return o;
 }
 
+/* Room for need more bytes; false when out of memory. */
+static bool journal_room(struct journal *j, size_t need)
+{
+	if (j->cap - j->len >= need)
+		return true;
+	size_t cap = j->cap ? j->cap : 65536;
+	while (cap - j->len < need)
+		cap *= 2;
+	char *nb = realloc(j->buf, cap);
+	if (!nb)
+		return false;
+	j->buf = nb;
+	j->cap = cap;
+	return true;
+}
+
 void journal_write(struct journal *j, json_t *obj)
 {
-	/* One fwrite per line: json_dumpf's many small writes cost more than the JSON itself. */
-	char buf[8192];
 	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
 	if (!obj)
 		return;
-	if (!j->f) {
+	if (!j->on) {
 		json_decref(obj);
 		return;
 	}
-	size_t n = json_dumpb(obj, buf, sizeof buf - 1, flags);
-	if (n > 0 && n < sizeof buf) {
-		buf[n] = '\n';
-		fwrite(buf, 1, n + 1, j->f);
-	} else if (n > 0) {
-		char *big = malloc(n + 1);
-		if (big && json_dumpb(obj, big, n, flags) == n) {
-			big[n] = '\n';
-			fwrite(big, 1, n + 1, j->f);
-		}
-		free(big);
+	/* json_dumpb straight into the buffer: json_dumpf's many small writes cost more
+	 * than the JSON itself. A first try with the room there is; the exact size if
+	 * the line is longer. */
+	if (!journal_room(j, 8192)) {
+		json_decref(obj);
+		return;
+	}
+	size_t room = j->cap - j->len - 1; /* one byte kept for the newline */
+	size_t n = json_dumpb(obj, j->buf + j->len, room, flags);
+	if (n > room &&
+	    (!journal_room(j, n + 1) || json_dumpb(obj, j->buf + j->len, n, flags) != n))
+		n = 0;
+	if (n > 0) {
+		j->buf[j->len + n] = '\n';
+		j->len += n + 1;
 	}
 	json_decref(obj);
 }
 
 void journal_flush(struct journal *j)
 {
-	if (j->f)
-		fflush(j->f);
+	size_t off = 0;
+
+	if (!j->on)
+		return;
+	while (off < j->len) {
+		ssize_t w = write(j->fd, j->buf + off, j->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			fprintf(stderr,
+			        "zos-remote-sim: journal: write failed: %s; %zu bytes of lines "
+			        "lost\n",
+			        w < 0 ? strerror(errno) : "no progress", j->len - off);
+			break;
+		}
+		off += (size_t)w;
+	}
+	j->len = 0;
 }
 
 void journal_set_str(json_t *obj, const char *key, const char *val)

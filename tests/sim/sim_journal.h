@@ -8,9 +8,15 @@
 
 #include "sim_ictx.h"
 
-/* Zero-initialised = disabled: every call is then a no-op, so callers need no checks. */
+/* Zero-initialised = disabled: every call is then a no-op, so callers need no checks.
+ * Lines gather in buf and reach the file only whole, one write() per flush: a
+ * simulator killed with SIGKILL (as tests do, to play a crashed server) leaves
+ * no half line for the next run to append after. */
 struct journal {
-	FILE *f;
+	bool on;
+	int fd;
+	char *buf;
+	size_t len, cap;
 };
 
 /* Opens path for appending. Returns -1 with "path: reason" in err on failure. */
@@ -22,8 +28,9 @@ bool journal_enabled(const struct journal *j);
  * NULL when the journal is disabled or out of memory. */
 json_t *journal_new(const struct journal *j, const char *kind);
 
-/* Writes obj as one line and releases it (NULL is ignored). Not flushed: see journal_flush. */
+/* Adds obj as one line and releases it (NULL is ignored). Not written yet: see journal_flush. */
 void journal_write(struct journal *j, json_t *obj);
+/* Writes the lines gathered so far; a write error is reported on stderr once per flush. */
 void journal_flush(struct journal *j);
 
 /* "2024-01-02T03:04:05.678Z" for the wall-clock time now; buf must hold 32 bytes. */
